@@ -1,0 +1,14 @@
+"""Everything that speaks Bitrix24: verification, OAuth and tokens, REST calls, install and events."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from b24 import models  # noqa: F401  (tables)
+    from b24.cli import cli
+    from b24.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(cli)

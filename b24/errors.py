@@ -1,0 +1,38 @@
+"""What can go wrong when the app talks to Bitrix24, in the app's own words."""
+
+from __future__ import annotations
+
+
+class B24Error(Exception):
+    """A Bitrix24 exchange failed; ``status`` is the HTTP status the app answers with."""
+
+    status = 502
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class RequestRefused(B24Error):
+    """The request cannot be trusted: forged, incomplete or contradicted by the OAuth server."""
+
+    status = 401
+
+
+class BadFrameRequest(B24Error):
+    """A frame request that is malformed (a field missing, options not JSON)."""
+
+    status = 400
+
+
+class TokenRefused(B24Error):
+    """The OAuth server refused the refresh token: the portal must be authorised again."""
+
+    status = 401
+
+
+class PortalCallFailed(B24Error):
+    """The portal answered with an error, or could not be reached after retries."""
+
+    status = 502

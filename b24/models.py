@@ -1,0 +1,97 @@
+"""The portal registry: every Bitrix24 portal the app was installed on, its tokens and its lifecycle history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import db, utcnow
+from sealed import SealedText
+
+PORTAL_STATUSES = ("new", "active", "uninstalled", "blocked")
+APP_STATUSES = {"F": "free", "D": "demo", "T": "trial", "P": "paid", "L": "local", "S": "subscription"}
+
+
+class Portal(db.Model):
+    __tablename__ = "portal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), unique=True)
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    protocol: Mapped[str] = mapped_column(String(5), default="https")
+    client_endpoint: Mapped[str | None] = mapped_column(String(512))
+    server_endpoint: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    app_version: Mapped[int | None]
+    app_status: Mapped[str | None] = mapped_column(String(1))
+    license: Mapped[str | None] = mapped_column(String(64))
+    license_family: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    scope: Mapped[str | None] = mapped_column(String(512))
+    # Proof of origin for events (protocol §2); never shown anywhere.
+    application_token: Mapped[str | None] = mapped_column(SealedText)
+    access_token: Mapped[str | None] = mapped_column(SealedText)
+    refresh_token: Mapped[str | None] = mapped_column(SealedText)
+    token_expires_at: Mapped[datetime | None]
+    token_refreshed_at: Mapped[datetime | None]
+    token_failed_at: Mapped[datetime | None]
+    token_failure: Mapped[str | None] = mapped_column(String(255))
+    needs_reauth: Mapped[bool] = mapped_column(default=False)
+    installer_user_id: Mapped[int | None]
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    installed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    uninstalled_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    history: Mapped[list[PortalEvent]] = relationship(
+        back_populates="portal", order_by="PortalEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.protocol}://{self.domain}"
+
+    @property
+    def app_status_name(self) -> str:
+        return APP_STATUSES.get(self.app_status or "", "unknown")
+
+    @property
+    def token_health(self) -> str:
+        if self.needs_reauth:
+            return "needs_reauth"
+        if not self.refresh_token:
+            return "none"
+        return "ok"
+
+    def record(self, kind: str, old: object = None, new: object = None, detail: str | None = None) -> None:
+        """Append a lifecycle event to this portal's history."""
+        self.history.append(
+            PortalEvent(kind=kind, old_value=_text(old), new_value=_text(new), detail=detail)
+        )
+
+    def __repr__(self) -> str:
+        return f"<Portal {self.member_id} {self.domain} {self.status}>"
+
+
+class PortalEvent(db.Model):
+    """One line of a portal's history: installed, version_updated, domain_changed, uninstalled, ..."""
+
+    __tablename__ = "portal_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(String(255))
+    new_value: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[str | None] = mapped_column(String(512))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    portal: Mapped[Portal] = relationship(back_populates="history")
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)[:255]

@@ -1,0 +1,81 @@
+"""Bitrix24's entry points: the installer page and the lifecycle event handler."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, after_this_request, current_app, jsonify, render_template, request
+
+from b24 import lifecycle, sdk
+from b24.errors import BadFrameRequest, PortalCallFailed, TokenRefused
+from b24.frames import verify_frame
+from b24.models import Portal
+from b24.rest import PortalClient
+from b24.tokens import client_for
+from database import db
+
+log = logging.getLogger(__name__)
+bp = Blueprint("b24", __name__)
+
+
+@bp.post("/install")
+def install():
+    frame = verify_frame(request)
+    portal = lifecycle.install(frame)
+    db.session.commit()
+    client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
+    bind_error = None
+    try:
+        lifecycle.bind_handlers(client)
+    except (PortalCallFailed, TokenRefused) as exc:
+        # The portal is remembered either way; the admin sees what failed and can run the installer again.
+        bind_error = exc.message
+        log.warning("binding handlers failed for portal %s: %s", portal.member_id, exc.code)
+    return render_template(
+        "install.html", portal=portal, frame=frame, bind_error=bind_error, lang=frame.ui_lang
+    )
+
+
+@bp.post("/b24/events")
+def events():
+    """Lifecycle events, form-encoded with bracket keys. Never retried: answer fast, refuse forgeries."""
+    payload = sdk.parse_bracket_form(request.form.to_dict(flat=False))
+    event = str(payload.get("event", "")).upper()
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    auth = payload.get("auth") if isinstance(payload.get("auth"), dict) else {}
+    handler = {
+        "ONAPPINSTALL": lifecycle.on_install_event,
+        "ONAPPUPDATE": lifecycle.on_update_event,
+        "ONAPPUNINSTALL": lifecycle.on_uninstall_event,
+    }.get(event)
+    if handler is None:
+        raise BadFrameRequest(f"Unknown or missing event {event or '(none)'}.", "unknown_event")
+    if not auth.get("member_id"):
+        raise BadFrameRequest("The event has no auth[member_id].", "missing_fields")
+    portal = handler(data, auth)
+    db.session.commit()
+    log.info("event %s for portal %s", event, portal.member_id)
+    if event == "ONAPPUPDATE":
+        _rebind_after_response(portal.id, auth)
+    return jsonify(ok=True, event=event, member_id=portal.member_id)
+
+
+def _rebind_after_response(portal_id: int, auth: dict) -> None:
+    """Handlers are dropped on update; bind them again once the answer has gone back to Bitrix24."""
+    app = current_app._get_current_object()
+
+    def rebind() -> None:
+        with app.app_context():
+            portal = db.session.get(Portal, portal_id)
+            try:
+                lifecycle.bind_handlers(client_for(portal))
+                portal.record("handlers_bound")
+                db.session.commit()
+            except (PortalCallFailed, TokenRefused) as exc:
+                log.warning("rebinding after update failed for portal %s: %s", portal.member_id, exc.code)
+
+    @after_this_request
+    def _schedule(response):
+        response.call_on_close(rebind)
+        return response
+

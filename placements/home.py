@@ -1,0 +1,33 @@
+"""The app's main page inside the portal (PLACEMENT=DEFAULT): the Support home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from b24.frames import verify_frame
+from b24.lifecycle import portal_by_member
+from database import db, utcnow
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def outside_bitrix24():
+    """Opened directly in a browser rather than inside a portal: say how to get here properly."""
+    return render_template("placements/outside.html", lang=g.get("lang", "en"))
+
+
+@bp.post("/")
+def home():
+    frame = verify_frame(request)
+    g.lang = frame.ui_lang
+    portal = portal_by_member(frame.member_id)
+    if portal is not None:
+        portal.last_seen_at = utcnow()
+        db.session.commit()
+    return render_template("placements/home.html", frame=frame, portal=portal, lang=frame.ui_lang)
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

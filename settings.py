@@ -1,0 +1,89 @@
+"""Configuration: embedded defaults, then the instance folder, then B24DESK_*/plain environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Every setting the app reads, with its default. The README's configuration table mirrors this list.
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": "dev-only-change-me",
+    "DATABASE_URL": "",  # empty: SQLite under instance/
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "B24_CLIENT_ID": "local.sandbox.app",
+    "B24_CLIENT_SECRET": "sandbox-secret",
+    "B24_OAUTH_URL": "https://oauth.bitrix.info",
+    # OAuth hosts a posted SERVER_ENDPOINT may name; B24_OAUTH_URL is always trusted.
+    "B24_TRUSTED_OAUTH_URLS": "https://oauth.bitrix.info,https://oauth.bitrix24.tech",
+    "B24_PLACEMENTS": "DEFAULT_SUPPORT,CRM_DEAL_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,CRM_COMPANY_DETAIL_TOOLBAR",
+    "B24_HTTP_TIMEOUT": 10.0,
+    "B24_MAX_RETRIES": 3,
+    "B24_RETRY_BASE_DELAY": 0.5,
+    "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
+    "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
+    # Vendor: defaults are the policy's own vendor.
+    "VENDOR_NAME": "TECHNOUNIT-GROUP",
+    "VENDOR_APP_NAME": "Didox24",
+    "VENDOR_EMAIL": "info@technounit.uz",
+    "VENDOR_TELEGRAM": "@technounit",
+    "VENDOR_PHONE": "+99871 203 7006",
+    "VENDOR_ADDRESS": "Tashkent, Nukus str., 71, UZBEKISTAN 100015",
+    "VENDOR_POLICY_URL": "",
+    "VENDOR_KNOWN_ISSUES_URL": "",
+    "TICKET_PREFIX": "TU",
+    "RECOMMENDED_OPERATORS": "Payme,Click,Uzum,Paynet",
+    "ATTACHMENT_DIR": "",  # empty: instance/attachments
+    "ATTACHMENT_MAX_MB": 1024,
+    "FRAME_TOKEN_TTL": 3600,
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return _BOOL.get(raw.strip().lower(), default)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, default in DEFAULTS.items():
+        if key in os.environ:
+            app.config[key] = _coerce(os.environ[key], default)
+    app.config.from_prefixed_env("B24DESK")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    url = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'desk.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["ATTACHMENT_DIR"] = app.config["ATTACHMENT_DIR"] or str(instance / "attachments")
+    app.config["MAX_CONTENT_LENGTH"] = None  # uploads are streamed and limited per file by the attachment store
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    app.config["B24_OAUTH_URL"] = app.config["B24_OAUTH_URL"].rstrip("/")
+
+
+def csv(value: str | list[str]) -> list[str]:
+    """A comma-separated setting as a clean list."""
+    if isinstance(value, list):
+        return value
+    return [item.strip() for item in value.split(",") if item.strip()]

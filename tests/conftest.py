@@ -1,0 +1,128 @@
+"""Shared fixtures: the app on a real database (PostgreSQL when the machine has it), served over loopback."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from database import db
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_available() -> bool:
+    choice = os.environ.get("TEST_DB", "auto")
+    if choice == "sqlite":
+        return False
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except Exception:
+        if choice == "postgres":
+            raise
+        return False
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """One database per test session: a fresh PostgreSQL database, or a SQLite file."""
+    if _postgres_available():
+        import psycopg
+
+        name = f"desk_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        yield f"{base}/{name}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'desk.sqlite3'}"
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Settings for one test; a test may change them before the ``app`` fixture is first used."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "B24_CLIENT_ID": "local.test.app",
+        "B24_CLIENT_SECRET": "test-client-secret",
+        "B24_OAUTH_URL": "http://127.0.0.1:9",
+        "B24_TRUSTED_OAUTH_URLS": "",
+        "B24_RETRY_BASE_DELAY": 0.01,
+        "B24_HTTP_TIMEOUT": 5.0,
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "B24_JS_URL": "/static/js/bx24-offline.js",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (names from our metadata)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    """A WSGI app served on 127.0.0.1 in a thread, as a real HTTP peer."""
+
+    def __init__(self, wsgi_app):
+        self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def live_app(app) -> Iterator[str]:
+    """The app served over loopback; PUBLIC_URL points at it so bound handlers are reachable."""
+    server = LiveServer(app)
+    app.config["PUBLIC_URL"] = server.url
+    server.start()
+    yield server.url
+    server.stop()
