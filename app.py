@@ -23,6 +23,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     i18n.init_app(app)
 
+    import ops
+
+    ops.init_app(app)
+
     import b24
     import contracts
     import delivery

@@ -38,6 +38,18 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
     "ATTACHMENT_MAX_MB": 1024,
     "FRAME_TOKEN_TTL": 3600,
+    # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
+    "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
+    "PROXY_FIX_HOPS": 1,
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",  # json: one JSON object per line; text: plain lines for a terminal
+    "METRICS_TOKEN": "",  # set: /metrics needs "Authorization: Bearer <token>"
+    "READY_MAX_BACKLOG_SECONDS": 0,  # >0: /readyz fails when the oldest due delivery waited longer
+    "COUNTER_FLUSH_SECONDS": 5.0,
+    "RATE_LIMIT_SUBMISSIONS_PER_PORTAL": 60,  # tickets and follow-ups per portal per window; 0: no limit
+    "RATE_LIMIT_SUBMISSIONS_PER_USER": 20,  # per user of a portal per window; 0: no limit
+    "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
+    "RATE_LIMITS_OFF": False,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

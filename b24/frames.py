@@ -14,6 +14,8 @@ from flask import Request, current_app
 from b24 import sdk
 from b24.errors import BadFrameRequest, RequestRefused
 from b24.oauth import OAuthServer
+from ops.logging import set_log_context
+from ops.security import allow_framing_by
 
 LANGUAGES = ("ru", "en")
 
@@ -123,6 +125,8 @@ def verify_frame(request: Request) -> Frame:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")
     if install.domain.lower() != posted.domain:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
+    allow_framing_by(posted.domain, posted.protocol)  # this portal, and only it, may frame the page
+    set_log_context(member_id=posted.member_id)
     return Frame(
         member_id=posted.member_id,
         domain=posted.domain,

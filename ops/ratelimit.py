@@ -1,0 +1,113 @@
+"""Rate limits counted in the database, so every gunicorn worker and app server shares one count.
+
+A fixed window per key: cheap (one upsert per check), and at worst lets ``2 * limit`` through across a
+window edge, which is fine for abuse control. Refusals are 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Request, current_app, request
+from sqlalchemy import delete
+from werkzeug.exceptions import TooManyRequests
+
+from database import db, utcnow
+from i18n import translate
+from ops import messages  # noqa: F401  (strings)
+from ops.models import RateLimitWindow, upsert_add
+
+
+class RateLimited(TooManyRequests):
+    """429 with the seconds until the window resets; rendered by ops.errors with a Retry-After header."""
+
+    def __init__(self, description: str, retry_after: int):
+        super().__init__(description)
+        self.retry_after = max(1, retry_after)
+
+
+def hit(name: str, subject: str, limit: int, per: int) -> tuple[int, int]:
+    """Count one request for ``subject`` under ``name``; returns (hits in this window, seconds left)."""
+    now = time.time()
+    window = int(now // per)
+    left = math.ceil((window + 1) * per - now)
+    key = f"{name}:{subject}:{window}"[:255]
+    table = RateLimitWindow.__table__
+    # Its own short transaction: the count must stick even when the request's work is rolled back,
+    # and no row lock may be held for the rest of the request.
+    with db.engine.begin() as conn:
+        hits = upsert_add(conn, table, {"key": key}, "hits", 1, expires_at=utcnow() + timedelta(seconds=left))
+        if hits == 1:  # first hit of a new window: sweep windows that have ended
+            conn.execute(delete(table).where(table.c.expires_at < utcnow()))
+    return hits, left
+
+
+def check(name: str, subject: str | None, limit: int, per: int, message: str | None = None) -> None:
+    """Raise RateLimited when ``subject`` went over ``limit`` requests per ``per`` seconds. A limit of 0 is off.
+
+    ``message`` is an i18n key taking ``limit``, ``span`` and ``left``.
+    """
+    if subject is None or limit <= 0 or current_app.config.get("RATE_LIMITS_OFF"):
+        return
+    hits, left = hit(name, subject, limit, per)
+    if hits > limit:
+        text = translate(message or "rate_limited", limit=limit, span=_span(per), left=left)
+        raise RateLimited(text, left)
+
+
+def rate_limit(
+    key_func: Callable[[Request], str | None], limit: int | str, per: int | str, name: str | None = None
+) -> Callable:
+    """Decorate a view: at most ``limit`` requests per ``per`` seconds for each key ``key_func`` returns.
+
+    ``limit`` and ``per`` may be setting names, read at request time so tests and deployments can tune them.
+    ``key_func`` returning None exempts the request.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        bucket = name or view.__name__
+
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any):
+            check(bucket, key_func(request), _setting(limit), _setting(per))
+            return view(*args, **kwargs)
+
+        return limited
+
+    return decorate
+
+
+def limit_submission(member_id: str, user_id: int | str | None) -> None:
+    """The submission limits: per portal and per user of that portal (settings RATE_LIMIT_SUBMISSIONS_*)."""
+    config = current_app.config
+    per = int(config["RATE_LIMIT_SUBMISSIONS_WINDOW"])
+    check("submit-portal", member_id, int(config["RATE_LIMIT_SUBMISSIONS_PER_PORTAL"]), per, "rate_limited_portal")
+    if user_id is not None:
+        check("submit-user", f"{member_id}:{user_id}", int(config["RATE_LIMIT_SUBMISSIONS_PER_USER"]), per,
+              "rate_limited_user")
+
+
+def by_remote_addr(req: Request) -> str | None:
+    """Key by client address (behind a proxy, enable PROXY_FIX so this is the real client)."""
+    return req.remote_addr
+
+
+def _setting(value: int | str) -> int:
+    return int(current_app.config[value]) if isinstance(value, str) else int(value)
+
+
+def _span(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return translate("span_hours", n=seconds // 3600)
+    if seconds % 60 == 0:
+        return translate("span_minutes", n=seconds // 60)
+    return translate("span_seconds", n=seconds)
+
+
+def init_app(app: Flask) -> None:
+    """Nothing to wire: views opt in with @rate_limit or limit_submission(); the 429 page is in ops.errors."""

@@ -1,0 +1,107 @@
+"""Security headers on every response: framing only by the portal that opened the page, nosniff, referrer, cookies.
+
+Placement pages live inside a Bitrix24 portal's iframe, so their CSP ``frame-ancestors`` names that one portal
+(the origin the OAuth server vouched for, set by ``allow_framing_by`` while verifying the frame request). Every
+other page (the vendor console, the API, health) refuses to be framed at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, current_app, g, request
+from werkzeug.wrappers import Response
+
+# Paths the portal frames: the main page, the installer, every placement.
+FRAMED_PREFIXES = ("/placements/",)
+FRAMED_PATHS = ("/", "/install")
+# Development tools that set their own rules (the sandbox portal frames the app, it is never framed itself).
+UNTOUCHED_PREFIXES = ("/sandbox",)
+
+# A host with an optional port: nothing that could end the CSP directive or smuggle another source in.
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,252})(?::\d{1,5})?$")
+
+# same-origin: links out of the app (the vendor's site, a video host, known-issues pages) carry no referrer at
+# all, so neither the portal's address nor a signed token in our URLs ever reaches a third party; our own
+# navigation keeps the full referrer. Stricter than strict-origin-when-cross-origin and breaks nothing we use.
+REFERRER_POLICY = "same-origin"
+BASE_CSP = "base-uri 'self'; object-src 'none'"
+NOBODY = "'none'"
+
+
+def allow_framing_by(domain: str, protocol: str = "https") -> None:
+    """Let the portal at ``domain`` (verified) frame this response. Call it from frame views after verification."""
+    origin = portal_origin(domain, protocol)
+    if origin:
+        g.frame_ancestor = origin
+
+
+def portal_origin(domain: str, protocol: str = "https") -> str | None:
+    """``https://domain[:port]`` for a well-formed host, None for anything else."""
+    host = (domain or "").strip().lower()
+    if not _HOST.match(host):
+        return None
+    scheme = "http" if protocol in ("http", "0") else "https"
+    return f"{scheme}://{host}"
+
+
+def is_framed_path(path: str) -> bool:
+    return path in FRAMED_PATHS or path.startswith(FRAMED_PREFIXES)
+
+
+def _frame_ancestor_for(response: Response) -> str | None:
+    ancestor = g.get("frame_ancestor")
+    if ancestor:
+        return ancestor
+    if response.status_code >= 400 and request.method == "POST":
+        # An error page for a frame request that failed verification: it carries no data and no action, so the
+        # portal the request claims to come from may show it; otherwise the user sees a blank refused frame.
+        return portal_origin(request.args.get("DOMAIN", ""), request.args.get("PROTOCOL", "1"))
+    return None
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    path = request.path
+    if path.startswith(UNTOUCHED_PREFIXES):
+        return response
+    if is_framed_path(path):
+        ancestor = _frame_ancestor_for(response)
+        headers["Content-Security-Policy"] = f"frame-ancestors {ancestor or NOBODY}; {BASE_CSP}"
+        headers.pop("X-Frame-Options", None)  # X-Frame-Options cannot name an origin; CSP governs
+        if not ancestor:
+            headers["X-Frame-Options"] = "DENY"
+    else:
+        headers["Content-Security-Policy"] = f"frame-ancestors 'none'; {BASE_CSP}"
+        headers["X-Frame-Options"] = "DENY"
+    if current_app.config["PUBLIC_URL"].startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        _secure_cookies(response)
+    return response
+
+
+def _secure_cookies(response: Response) -> None:
+    """Every cookie Secure under https, whoever set it; SameSite=Lax unless the setter chose one."""
+    cookies = response.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        lower = cookie.lower()
+        if "; secure" not in lower:
+            cookie += "; Secure"
+        if "samesite=" not in lower:
+            cookie += "; SameSite=Lax"
+        response.headers.add("Set-Cookie", cookie)
+
+
+def init_app(app: Flask) -> None:
+    https = app.config["PUBLIC_URL"].startswith("https://")
+    # The session cookie belongs to the vendor console, a first-party site never framed: Lax keeps it off
+    # cross-site POSTs (a CSRF layer under the console's tokens). Placement pages use no cookies (protocol §4).
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or https
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.after_request(add_security_headers)
