@@ -74,7 +74,12 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         current = applied == heads
         checks["migrations"] = "current" if current else {"code": sorted(heads), "database": sorted(applied)}
         ready &= current
-    checks["delivery_backlog"] = backlog()
+    try:
+        checks["delivery_backlog"] = backlog()
+    except SQLAlchemyError as exc:  # tables missing: a database nobody migrated
+        db.session.rollback()
+        checks["delivery_backlog"] = f"unreadable ({exc.__class__.__name__})"
+        return False, checks
     limit = current_app.config["READY_MAX_BACKLOG_SECONDS"]
     if limit and checks["delivery_backlog"]["oldest_age_seconds"] > limit:
         checks["delivery_backlog"]["too_old"] = True

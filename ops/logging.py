@@ -31,7 +31,7 @@ _PAIR = re.compile(
     # name (possibly bracketed: auth[access_token]) then = or : (optionally quoted), then the value.
     rf"""(?ix)
     (?P<name>(?:[\w\[\]]*?[\[_\-.]|\b)(?:{SECRET_NAMES})\]?)
-    (?P<sep>["']?\s*(?:=|:)\s*["']?)
+    (?P<sep>["']?\s*(?:=|:)\s*\[?\s*["']?)
     (?P<value>[^\s"'&,;}}\]]+)
     """
 )

@@ -102,6 +102,10 @@ def _setting(value: int | str) -> int:
 
 
 def _span(seconds: int) -> str:
+    if seconds == 3600:
+        return translate("span_hour")
+    if seconds == 60:
+        return translate("span_minute")
     if seconds % 3600 == 0:
         return translate("span_hours", n=seconds // 3600)
     if seconds % 60 == 0:
