@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
+    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.
     "VENDOR_NAME": "TECHNOUNIT-GROUP",
