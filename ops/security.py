@@ -12,6 +12,8 @@ import re
 from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
+from settings import csv
+
 # Paths the portal frames: the main page, the installer, every placement.
 FRAMED_PREFIXES = ("/placements/",)
 FRAMED_PATHS = ("/", "/install")
@@ -69,9 +71,11 @@ def add_security_headers(response: Response) -> Response:
         return response
     if is_framed_path(path):
         ancestor = _frame_ancestor_for(response)
-        headers["Content-Security-Policy"] = f"frame-ancestors {ancestor or NOBODY}; {BASE_CSP}"
+        # FRAME_ANCESTORS_EXTRA: origins that frame every placement by design (the sandbox portal page).
+        sources = [o for o in [ancestor, *csv(current_app.config.get("FRAME_ANCESTORS_EXTRA") or "")] if o]
+        headers["Content-Security-Policy"] = f"frame-ancestors {' '.join(sources) or NOBODY}; {BASE_CSP}"
         headers.pop("X-Frame-Options", None)  # X-Frame-Options cannot name an origin; CSP governs
-        if not ancestor:
+        if not sources:
             headers["X-Frame-Options"] = "DENY"
     else:
         headers["Content-Security-Policy"] = f"frame-ancestors 'none'; {BASE_CSP}"

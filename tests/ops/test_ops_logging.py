@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from ops.logging import JsonFormatter, loggable_path, redact
-from tests.ops.conftest import frame_post
 
 SAMPLES = [
     ("AUTH_ID=5f1c2a9e8d7b6c5a4f3e2d1c", "5f1c2a9e8d7b6c5a4f3e2d1c"),
@@ -73,7 +72,7 @@ def test_configured_secrets_never_appear_even_when_logged_bare(app, caplog):
     assert app.config["B24_CLIENT_SECRET"] not in caplog.text
 
 
-def test_one_json_line_per_request_with_portal_and_timing(oauth, app, live_app):
+def test_one_json_line_per_request_with_portal_and_timing(app, sandbox, live_app):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
@@ -81,9 +80,10 @@ def test_one_json_line_per_request_with_portal_and_timing(oauth, app, live_app):
     request_log.addHandler(handler)
     request_log.setLevel(logging.INFO)
     try:
-        access, refresh = oauth.issue("acme.bitrix24.ru", "member-acme")
-        query, form = frame_post("acme.bitrix24.ru", "member-acme", access, refresh)
-        assert requests.post(f"{live_app}/?{query}", data=form, timeout=10).status_code == 200
+        acme = sandbox.add_portal("acme")
+        url, form = sandbox.frame(acme)
+        access, refresh = form["AUTH_ID"], form["REFRESH_ID"]
+        assert requests.post(url, data=form, timeout=10).status_code == 200
         assert requests.get(f"{live_app}/healthz?auth=querysecret123", timeout=10).status_code == 200
     finally:
         request_log.removeHandler(handler)
@@ -92,15 +92,18 @@ def test_one_json_line_per_request_with_portal_and_timing(oauth, app, live_app):
     frame, health = lines
     assert frame["event"] == "request"
     assert (frame["method"], frame["path"], frame["status"]) == ("POST", "/", 200)
-    assert frame["member_id"] == "member-acme"
+    assert frame["member_id"] == acme.member_id
     assert isinstance(frame["duration_ms"], float) and frame["duration_ms"] >= 0
     assert health["path"] == "/healthz"  # no query string, so nothing posted in it is kept
     assert access not in stream.getvalue() and refresh not in stream.getvalue()
     assert "querysecret123" not in stream.getvalue()
 
 
-def test_posted_secrets_are_redacted_from_anything_logged_during_the_request(oauth, app, live_app, caplog):
-    access, refresh = oauth.issue("acme.bitrix24.ru", "member-acme")
+def test_posted_secrets_are_redacted_from_anything_logged_during_the_request(app, sandbox, caplog):
+    acme = sandbox.add_portal("acme")
+    url, form = sandbox.frame(acme)
+    form["APPLICATION_TOKEN"] = "apptok-777888"
+    access, refresh = form["AUTH_ID"], form["REFRESH_ID"]
 
     @app.before_request
     def careless_view_logging():  # a view that logs the whole form, as careless code might
@@ -108,9 +111,8 @@ def test_posted_secrets_are_redacted_from_anything_logged_during_the_request(oau
 
         logging.getLogger("careless").warning("got %s", list(request.form.values()))
 
-    query, form = frame_post("acme.bitrix24.ru", "member-acme", access, refresh, APPLICATION_TOKEN="apptok-777888")
     with caplog.at_level(logging.INFO):
-        requests.post(f"{live_app}/?{query}", data=form, timeout=10)
-    assert "member-acme" in caplog.text  # the record was written...
+        requests.post(url, data=form, timeout=10)
+    assert acme.member_id in caplog.text  # the record was written...
     for secret in (access, refresh, "apptok-777888"):
         assert secret not in caplog.text  # ...without the secrets in it

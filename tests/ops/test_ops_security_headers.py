@@ -5,7 +5,6 @@ from __future__ import annotations
 import requests
 
 from app import create_app
-from tests.ops.conftest import frame_post
 
 
 def _csp(response) -> str:
@@ -26,30 +25,50 @@ def test_pages_outside_a_verified_frame_refuse_framing(client):
         assert response.headers["X-Frame-Options"] == "DENY", path
 
 
-def test_a_verified_frame_may_be_framed_by_its_own_portal_only(oauth, app, live_app):
-    access, refresh = oauth.issue("acme.bitrix24.ru", "member-acme")
-    query, form = frame_post("acme.bitrix24.ru", "member-acme", access, refresh)
-    response = requests.post(f"{live_app}/?{query}", data=form, timeout=10)
+def test_a_verified_frame_may_be_framed_by_its_own_portal_only(app, sandbox):
+    app.config["FRAME_ANCESTORS_EXTRA"] = ""  # as in production: no sandbox page framing the app
+    acme = sandbox.add_portal("acme")
+    response = sandbox.open(acme)
     assert response.status_code == 200
-    assert _csp(response).startswith("frame-ancestors https://acme.bitrix24.ru;")
+    assert _csp(response).startswith("frame-ancestors https://acme.bitrix24.test;")
     assert "X-Frame-Options" not in response.headers  # it cannot name an origin; CSP decides
 
 
-def test_a_box_portal_on_http_with_a_port_is_named_exactly(oauth, app, live_app):
-    access, _ = oauth.issue("box.example.uz:8080", "member-box")
-    query, form = frame_post("box.example.uz:8080", "member-box", access)
-    response = requests.post(f"{live_app}/?{query.replace('PROTOCOL=1', 'PROTOCOL=0')}", data=form, timeout=10)
+def test_the_installer_is_framed_by_the_installing_portal_and_the_sandbox_page(app, sandbox):
+    acme = sandbox.add_portal("acme")
+    response = sandbox.install(acme)
+    assert response.status_code == 200
+    assert _csp(response).startswith(f"frame-ancestors https://acme.bitrix24.test {sandbox.url};")
+
+
+def test_a_box_portal_on_http_with_a_port_is_named_exactly(app, sandbox):
+    app.config["FRAME_ANCESTORS_EXTRA"] = ""
+    box = sandbox.add_portal("box", domain="box.example.uz:8080")
+    url, form = sandbox.frame(box)
+    response = requests.post(url.replace("PROTOCOL=1", "PROTOCOL=0"), data=form, timeout=10)
     assert response.status_code == 200
     assert "frame-ancestors http://box.example.uz:8080;" in _csp(response)
 
 
-def test_a_forged_frame_request_does_not_get_a_verified_ancestor(oauth, app, live_app):
-    # The OAuth server does not know the token: 401, and nothing in the CSP comes from a verified portal.
-    query, form = frame_post("victim.bitrix24.ru", "member-victim", "forged-token")
-    response = requests.post(f"{live_app}/?{query}", data=form, timeout=10)
+def test_a_forged_frame_request_does_not_get_a_verified_ancestor(app, sandbox):
+    app.config["FRAME_ANCESTORS_EXTRA"] = ""
+    victim = sandbox.add_portal("victim")
+    url, form = sandbox.frame(victim)
+    form["AUTH_ID"] = "forged-token"  # the OAuth server does not know it
+    response = requests.post(url, data=form, timeout=10)
     assert response.status_code == 401
     # The error page (no data, no action) may show in the portal the request names, so the user reads why.
-    assert "frame-ancestors https://victim.bitrix24.ru;" in _csp(response)
+    assert "frame-ancestors https://victim.bitrix24.test;" in _csp(response)
+
+
+def test_a_portal_that_the_oauth_server_contradicts_is_refused_and_not_admitted(app, sandbox):
+    app.config["FRAME_ANCESTORS_EXTRA"] = ""
+    real, other = sandbox.add_portal("real"), sandbox.add_portal("other")
+    url, form = sandbox.frame(real)
+    form["member_id"] = other.member_id  # a real token of one portal, posted as another
+    response = requests.post(url, data=form, timeout=10)
+    assert response.status_code == 401
+    assert other.member_id not in response.text
 
 
 def test_a_domain_that_would_inject_into_the_csp_is_not_echoed(client):
@@ -58,14 +77,6 @@ def test_a_domain_that_would_inject_into_the_csp_is_not_echoed(client):
     assert response.status_code in (400, 401)
     assert "evil" not in _csp(response)
     assert "frame-ancestors 'none'" in _csp(response)
-
-
-def test_a_portal_that_the_oauth_server_contradicts_is_refused_and_not_admitted(oauth, app, live_app):
-    access, _ = oauth.issue("real.bitrix24.ru", "member-real")
-    query, form = frame_post("real.bitrix24.ru", "member-other", access)
-    response = requests.post(f"{live_app}/?{query}", data=form, timeout=10)
-    assert response.status_code == 401
-    assert "member-other" not in response.text
 
 
 def test_cookies_are_secure_and_samesite_when_the_app_is_served_over_https(app_config):
