@@ -57,7 +57,13 @@ def redact(text: str, extra: set[str] | frozenset[str] = frozenset()) -> str:
     text = _TELEGRAM_BOT.sub(rf"\1{REDACTED}", text)
     text = _BARE_TELEGRAM.sub(REDACTED, text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
-    return _PAIR.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    return _PAIR.sub(_redact_pair, text)
+
+
+def _redact_pair(match: re.Match) -> str:
+    if match["sep"].endswith("[") and match["value"] == "redacted":
+        return match.group(0)  # already redacted: keep the text stable when redacted twice
+    return f"{match['name']}{match['sep']}{REDACTED}"
 
 
 def remember_secret(value: str | None) -> None:

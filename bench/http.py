@@ -1,0 +1,244 @@
+"""Requests per second under a real gunicorn, as ratios to a bare Flask endpoint served by the same gunicorn.
+
+Cases: opening the Support placement (first open with a new token, repeat open with the same token), filing a
+ticket, listing portals; and how many calls the app makes to the portal and the OAuth server per open (the
+sandbox portal on loopback records every call). ``python -m bench.http [--full]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+from bench import load
+from bench.servers import Gunicorn
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CLIENT_ID, CLIENT_SECRET = "local.bench.app", "bench-client-secret"
+SUPPORT_PLACEMENT = "CRM_DEAL_DETAIL_TOOLBAR"
+
+
+@dataclass
+class Row:
+    bench: str
+    case: str
+    value: float | None
+    unit: str
+    ratio: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Setup:
+    gunicorn: Gunicorn
+    sandbox: Any
+    database: str
+    portals: list = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def database() -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL database when one answers on loopback, else a SQLite file: (url, kind)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2, autocommit=True) as conn:
+            name = f"bench_{uuid.uuid4().hex[:10]}"
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception:
+        import tempfile
+
+        directory = tempfile.mkdtemp(prefix="bench-")
+        yield f"sqlite:///{directory}/bench.sqlite3", "SQLite"
+        return
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}", "PostgreSQL"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def create_tables(url: str) -> None:
+    from app import create_app
+    from database import db
+
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | None = None) -> Iterator[Setup]:
+    """gunicorn serving bench.wsgi over a fresh database, a sandbox Bitrix24 on loopback, ``portals`` installed."""
+    from sandbox import create_sandbox_app
+    from sandbox.driver import Sandbox
+    from sandbox.state import SandboxState
+
+    with database() as (url, kind):
+        create_tables(url)
+        state = SandboxState("http://127.0.0.1", CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1")
+        server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
+        state.base_url = f"http://127.0.0.1:{server.server_port}"
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        env = {
+            "DATABASE_URL": url, "B24_CLIENT_ID": CLIENT_ID, "B24_CLIENT_SECRET": CLIENT_SECRET,
+            "B24_OAUTH_URL": state.base_url, "B24_TRUSTED_OAUTH_URLS": "", "SECRET_KEY": "bench-secret-key",
+            "B24_JS_URL": "/static/js/bx24-offline.js", "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
+            **(extra_env or {}),
+        }
+        gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app="bench.wsgi:app")
+        env["PUBLIC_URL"] = gunicorn.url
+        gunicorn.env["PUBLIC_URL"] = gunicorn.url
+        state.app_url = gunicorn.url
+        sandbox = Sandbox(state)
+        try:
+            with gunicorn:
+                setup = Setup(gunicorn, sandbox, kind)
+                for n in range(portals):
+                    portal = sandbox.add_portal(f"bench{n}", lang="ru" if n % 2 else "en")
+                    response = sandbox.install(portal)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"install failed: {response.status_code} {response.text[:300]}")
+                    setup.portals.append(portal)
+                yield setup
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def support_placement(setup: Setup) -> tuple[str, dict[str, Any] | None]:
+    """The Support placement bound at install when the app serves it; the app's main page otherwise."""
+    portal = setup.portals[0]
+    try:
+        url, form = setup.sandbox.frame(portal, SUPPORT_PLACEMENT, options={"ID": "8061"})
+    except LookupError:
+        return "DEFAULT", None
+    if requests.post(url, data=form, timeout=30).status_code == 200:
+        return SUPPORT_PLACEMENT, {"ID": "8061"}
+    return "DEFAULT", None
+
+
+def frames(setup: Setup, placement: str, options: dict | None, count: int) -> list[load.Request]:
+    batch = []
+    for n in range(count):
+        url, form = setup.sandbox.frame(setup.portals[n % len(setup.portals)], placement, options=options)
+        batch.append(("POST", url, form))
+    return batch
+
+
+def calls_per_open(setup: Setup, placement: str, options: dict | None, repeats: int = 20) -> tuple[Counter, Counter]:
+    """(calls of one first open, calls of ``repeats`` repeat opens with the same token) by kind and method."""
+    state = setup.sandbox.state
+    url, form = setup.sandbox.frame(setup.portals[0], placement, options=options)
+    with state.lock:
+        state.calls.clear()
+    assert requests.post(url, data=form, timeout=30).status_code == 200
+    first = Counter(f"{c.kind}:{c.method}" for c in setup.sandbox.calls() if c.kind != "frame_out")
+    with state.lock:
+        state.calls.clear()
+    for _ in range(repeats):
+        assert requests.post(url, data=form, timeout=30).status_code == 200
+    repeat = Counter(f"{c.kind}:{c.method}" for c in setup.sandbox.calls() if c.kind != "frame_out")
+    return first, repeat
+
+
+def filing_requests(setup: Setup, count: int) -> list[load.Request] | str:
+    """Ticket submissions for the load, or why there are none (the support placement's form is not here)."""
+    try:
+        from bench import filing
+    except ImportError:
+        return "ticket filing is not in this build"
+    return filing.requests_for(setup, count)
+
+
+def listing_requests(setup: Setup, count: int) -> list[load.Request] | str:
+    try:
+        from bench import filing
+    except ImportError:
+        return "portal listing is not in this build"
+    return filing.listing_for(setup, count)
+
+
+def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4) -> list[Row]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's own request lines
+    count = 1000 if full else 300
+    rounds = 5 if full else 3
+    portals = 20 if full else 5
+    rows: list[Row] = []
+    with stack(workers, threads, portals) as setup:
+        bare_url = f"{setup.gunicorn.url}/bench/bare"
+        load.run([("GET", bare_url, None)] * 200, clients)  # warm every worker and its pool
+        bare = load.median_of(rounds, lambda: [("GET", bare_url, None)] * count, clients)
+        setup_note = (f"gunicorn {workers}x{threads}, {setup.database}, {clients} clients, "
+                      f"median of {rounds} x {count} requests")
+        rows.append(Row("http", "bare Flask endpoint", bare.rps, "req/s", 1.0, setup_note))
+        placement, options = support_placement(setup)
+        label = "Support placement" if placement != "DEFAULT" else "main page (no Support placement yet)"
+
+        first = load.median_of(rounds, lambda: frames(setup, placement, options, count), clients)
+        rows.append(Row("http", f"{label}, first open", first.rps, "req/s", first.rps / bare.rps, _errors(first)))
+        # Repeat opens: each portal's user opens again with the token they already have.
+        again = frames(setup, placement, options, len(setup.portals))
+        repeat = load.median_of(rounds, lambda: [again[n % len(again)] for n in range(count)], clients)
+        rows.append(Row("http", f"{label}, repeat open", repeat.rps, "req/s", repeat.rps / bare.rps, _errors(repeat)))
+
+        for case, build in (("file a ticket", filing_requests), ("list portals", listing_requests)):
+            batch = build(setup, count)
+            if isinstance(batch, str):
+                rows.append(Row("http", case, None, "req/s", None, f"skipped: {batch}"))
+                continue
+            result = load.median_of(rounds, lambda build=build: build(setup, count), clients,
+                                    ok=lambda s: s in (200, 201, 302, 303))
+            rows.append(Row("http", case, result.rps, "req/s", result.rps / bare.rps, _errors(result)))
+
+        first_calls, repeat_calls = calls_per_open(setup, placement, options)
+        rows.append(Row("http", f"{label}: calls per first open", sum(first_calls.values()), "calls", None,
+                        _describe(first_calls)))
+        repeats = 20
+        rows.append(Row("http", f"{label}: calls per repeat open", sum(repeat_calls.values()) / repeats, "calls",
+                        None, (_describe(repeat_calls) or "none") + f" over {repeats} repeats, {workers} workers"))
+    return rows
+
+
+def _errors(result: load.Result) -> str:
+    return f"{result.errors} errors {dict(sorted(result.statuses.items()))}" if result.errors else ""
+
+
+def _describe(calls: Counter) -> str:
+    return ", ".join(f"{name} x{n}" for name, n in sorted(calls.items()))
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(r.case) for r in rows) + 2
+    print(f"{'bench':8} {'case':{width}} {'value':>10} {'unit':6} {'ratio':>7}  note")
+    for r in rows:
+        value = "-" if r.value is None else f"{r.value:10.1f}" if r.unit != "calls" else f"{r.value:10.2f}"
+        ratio = "-" if r.ratio is None else f"{r.ratio:7.2f}"
+        print(f"{r.bench:8} {r.case:{width}} {value:>10} {r.unit:6} {ratio:>7}  {r.note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--full", action="store_true", help="more requests and portals")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    print_table(run(args.full, args.workers, args.threads, args.clients))
+
+
+if __name__ == "__main__":
+    main()

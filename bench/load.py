@@ -1,0 +1,73 @@
+"""A small load generator: N requests over C concurrent keep-alive clients in separate processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+# One request: (method, url, form). Built before timing so the clients only send.
+Request = tuple[str, str, dict[str, str] | None]
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    statuses: dict[int, int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _client(batch: list[Request], start_at: float, out) -> None:
+    session = requests.Session()
+    statuses: dict[int, int] = {}
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for method, url, form in batch:
+        try:
+            status = session.request(method, url, data=form, timeout=60).status_code
+        except requests.RequestException:
+            status = 0
+        statuses[status] = statuses.get(status, 0) + 1
+    out.put((time.time(), statuses))
+
+
+def median_of(rounds: int, make_batch: Callable[[], list[Request]], clients: int,
+              ok: Callable[[int], bool] = lambda s: s == 200) -> Result:
+    """Run ``rounds`` fresh batches; the round with the median rate (the machine is shared, one round is noise)."""
+    results = sorted((run(make_batch(), clients, ok) for _ in range(rounds)), key=lambda r: r.rps)
+    middle = results[len(results) // 2]
+    errors = sum(r.errors for r in results)
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, n in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    return Result(middle.requests, errors, middle.seconds, statuses)
+
+
+def run(batch: list[Request], clients: int, ok: Callable[[int], bool] = lambda s: s == 200) -> Result:
+    """Send ``batch`` split over ``clients`` processes, all starting together; wall time to the last answer."""
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    start_at = time.time() + 0.5
+    shares = [batch[i::clients] for i in range(clients)]
+    processes = [context.Process(target=_client, args=(share, start_at, out)) for share in shares if share]
+    for process in processes:
+        process.start()
+    results = [out.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join()
+    statuses: dict[int, int] = {}
+    for _, part in results:
+        for status, n in part.items():
+            statuses[status] = statuses.get(status, 0) + n
+    seconds = max(end for end, _ in results) - start_at
+    errors = sum(n for status, n in statuses.items() if not ok(status))
+    return Result(len(batch), errors, seconds, statuses)
