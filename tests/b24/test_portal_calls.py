@@ -67,3 +67,18 @@ def test_frame_from_a_renamed_portal_updates_the_registry(app, sandbox, acme):
         portal = _stored(app, acme.member_id)
         assert portal.domain == "acme-new.bitrix24.test"
         assert [e.kind for e in portal.history].count("domain_changed") == 1
+
+
+def test_user_token_answered_expired_is_refreshed_once_and_the_call_retried(app, sandbox, acme):
+    from b24.oauth import OAuthServer
+    from b24.rest import PortalClient
+
+    _, form = sandbox.frame(acme, user=7)
+    sandbox.expire_tokens(acme)
+    with app.app_context():
+        client = PortalClient(f"{sandbox.url}/p/acme/rest/", form["AUTH_ID"], form["REFRESH_ID"],
+                              oauth=OAuthServer.for_endpoint())
+        user = client.call("user.current")
+    assert user["NAME"] == "Ivan"
+    assert client.access_token != form["AUTH_ID"]
+    assert len(sandbox.calls("oauth.token", "refresh_token")) == 1
