@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
+from b24 import lifecycle
 from b24.frames import verify_frame
-from b24.lifecycle import portal_by_member
-from database import db, utcnow
+from database import db
 
 bp = Blueprint("home", __name__)
 
@@ -21,10 +21,8 @@ def outside_bitrix24():
 def home():
     frame = verify_frame(request)
     g.lang = frame.ui_lang
-    portal = portal_by_member(frame.member_id)
-    if portal is not None:
-        portal.last_seen_at = utcnow()
-        db.session.commit()
+    portal = lifecycle.touch(frame)
+    db.session.commit()
     return render_template("placements/home.html", frame=frame, portal=portal, lang=frame.ui_lang)
 
 
