@@ -14,6 +14,7 @@ from database import db, utcnow
 from ops import counters
 
 bp = Blueprint("ops", __name__)
+SETTLED = ("sent", "dead")
 
 
 def migrations_dir() -> Path:
@@ -50,7 +51,8 @@ def backlog() -> dict[str, Any]:
     from delivery.models import OutboxMessage
 
     now = utcnow()
-    due = (OutboxMessage.state.in_(("pending", "sending"))) & (OutboxMessage.next_attempt_at <= now)
+    # Anything not yet settled (pending, claimed, sending...) whose time has come.
+    due = OutboxMessage.state.not_in(SETTLED) & (OutboxMessage.next_attempt_at <= now)
     pending, oldest = db.session.execute(
         select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(due)
     ).one()
@@ -110,6 +112,7 @@ def metrics():
 
 def render_metrics() -> str:
     from b24.models import Portal
+    from delivery import models as delivery_models
     from delivery.models import DeliveryAttempt, OutboxMessage
     from tickets.models import Ticket
 
@@ -127,7 +130,7 @@ def render_metrics() -> str:
            [({}, session.scalar(select(func.count(Ticket.id))) or 0)])
     states = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
     metric("deliveries", "gauge", "Outbox messages by state.",
-           [({"state": s}, states.get(s, 0)) for s in ("pending", "sending", "sent", "dead")])
+           [({"state": s}, states.get(s, 0)) for s in _message_states(delivery_models, states)])
     attempts = dict(session.execute(select(DeliveryAttempt.ok, func.count()).group_by(DeliveryAttempt.ok)).all())
     metric("delivery_attempts_total", "counter", "Delivery attempts by result.",
            [({"result": "sent"}, attempts.get(True, 0)), ({"result": "failed"}, attempts.get(False, 0))])
@@ -144,6 +147,11 @@ def render_metrics() -> str:
                             ("installs", "Installer pages served.")):
         metric(f"{name}_total", "counter", help_text, [({}, stored.get(name, 0))])
     return "\n".join(out) + "\n"
+
+
+def _message_states(delivery_models, seen: dict) -> list[str]:
+    known = getattr(delivery_models, "MESSAGE_STATES", ("pending", "sending", "sent", "dead"))
+    return list(known) + sorted(set(seen) - set(known))
 
 
 def init_app(app: Flask) -> None:

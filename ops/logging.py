@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import event, inspect
 from werkzeug.wrappers import Response
 
 REDACTED = "[redacted]"
@@ -44,6 +45,7 @@ SECRET_FIELDS = re.compile(rf"(?i)^(?:.*[\[_])?(?:{SECRET_NAMES})\]?$")
 _MIN_SECRET_LENGTH = 6
 
 _static_secrets: set[str] = set()
+_watching = [False]
 _lock = threading.Lock()
 
 
@@ -167,6 +169,7 @@ def _log_request(response: Response) -> Response:
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         "member_id": g.get("member_id"),
+        "portal_id": g.get("portal_id"),
         "ticket": g.get("ticket_number"),
         "remote": request.remote_addr,
     }
@@ -197,8 +200,29 @@ def _install_handler(app: Flask) -> None:
             handler.addFilter(_filter)
 
 
+def _watch_tickets() -> None:
+    """A request that files a ticket or a reply names that ticket in its log line, whatever view did it."""
+    from tickets.models import Reply, Ticket
+
+    def ticket_written(_mapper, _connection, ticket) -> None:
+        if has_request_context():
+            g.ticket_number = ticket.number
+            g.portal_id = ticket.portal_id
+
+    def reply_written(_mapper, _connection, reply) -> None:
+        ticket = inspect(reply).attrs.ticket.loaded_value  # no lazy load inside a flush
+        if has_request_context() and isinstance(ticket, Ticket):
+            ticket_written(None, None, ticket)
+
+    for target, hook in ((Ticket, ticket_written), (Reply, reply_written)):
+        event.listen(target, "after_insert", hook)
+
+
 def init_app(app: Flask) -> None:
     _install_record_factory()
+    if not _watching[0]:
+        _watch_tickets()
+        _watching[0] = True
     _install_handler(app)
     for key, value in app.config.items():
         if isinstance(value, str) and re.search(r"SECRET|PASSWORD|TOKEN|_KEY$|WEBHOOK_URL", key):

@@ -116,3 +116,24 @@ def test_posted_secrets_are_redacted_from_anything_logged_during_the_request(app
     assert acme.member_id in caplog.text  # the record was written...
     for secret in (access, refresh, "apptok-777888"):
         assert secret not in caplog.text  # ...without the secrets in it
+
+
+def test_a_request_that_files_a_ticket_names_it_in_its_log_line(app, caplog):
+    from b24.models import Portal
+    from database import db
+    from tickets.models import Ticket
+
+    @app.post("/api/v1/test-file")
+    def file_one():
+        portal = Portal(member_id="m-log", domain="log.bitrix24.ru", settings={})
+        db.session.add(portal)
+        db.session.flush()
+        db.session.add(Ticket(number="TU-2026-000777", portal_id=portal.id, contact_email="u@example.com"))
+        db.session.commit()
+        return {"ok": True}
+
+    with caplog.at_level(logging.INFO, logger="b24desk.request"):
+        assert app.test_client().post("/api/v1/test-file").status_code == 200
+    record = next(r for r in caplog.records if r.name == "b24desk.request")
+    assert record.fields["ticket"] == "TU-2026-000777"
+    assert record.fields["portal_id"] > 0
