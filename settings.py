@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SUBMISSIONS_PER_USER": 20,  # per user of a portal per window; 0: no limit
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
     "RATE_LIMITS_OFF": False,
+    "MAX_BODY_KB": 1024,  # any body that is not a multipart upload (events, frames, JSON) is refused above this
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -92,6 +92,10 @@ def _request_secrets() -> set[str]:
     return found
 
 
+# The development server's request line ("POST /path?query HTTP/1.1"): queries carry frame tokens, drop them.
+_REQUEST_LINE_QUERY = re.compile(r'("(?:\x1b\[[0-9;]*m)*[A-Z]+ [^ ?"]*)\?[^ "\x1b]*')
+
+
 class RedactingFilter(logging.Filter):
     """Rewrite a record so its message, arguments and traceback carry no secret. Always lets it through."""
 
@@ -103,6 +107,8 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:
             message = str(record.msg)
+        if record.name == "werkzeug":
+            message = _REQUEST_LINE_QUERY.sub(r"\1?[query]", message)
         record.msg, record.args = redact(message, extra), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

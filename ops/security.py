@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from settings import csv
@@ -101,7 +102,21 @@ def _secure_cookies(response: Response) -> None:
         response.headers.add("Set-Cookie", cookie)
 
 
+def refuse_oversized_body() -> None:
+    """Bodies other than multipart uploads (events, frames, JSON, forms) have no business being large.
+
+    Uploads are multipart and limited per file by the attachment store while they stream; everything else is
+    refused up front when its declared length exceeds MAX_BODY_KB, before any of it is read.
+    """
+    length = request.content_length
+    if length and length > current_app.config["MAX_BODY_KB"] * 1024 and request.mimetype != "multipart/form-data":
+        raise RequestEntityTooLarge(
+            f"The request body is {length // 1024} KB; at most {current_app.config['MAX_BODY_KB']} KB is accepted here."
+        )
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_oversized_body)
     https = app.config["PUBLIC_URL"].startswith("https://")
     # The session cookie belongs to the vendor console, a first-party site never framed: Lax keeps it off
     # cross-site POSTs (a CSRF layer under the console's tokens). Placement pages use no cookies (protocol §4).
