@@ -45,6 +45,7 @@ class Setup:
     sandbox: Any
     database: str
     portals: list = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -80,13 +81,17 @@ def create_tables(url: str) -> None:
 
 
 @contextlib.contextmanager
-def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | None = None) -> Iterator[Setup]:
-    """gunicorn serving bench.wsgi over a fresh database, a sandbox Bitrix24 on loopback, ``portals`` installed."""
+def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | None = None,
+          database_url: str | None = None, wsgi_app: str = "bench.wsgi:app") -> Iterator[Setup]:
+    """gunicorn serving ``wsgi_app`` over a database (a fresh one unless given), a sandbox Bitrix24 on loopback,
+    and ``portals`` portals installed through it."""
     from sandbox import create_sandbox_app
     from sandbox.driver import Sandbox
     from sandbox.state import SandboxState
 
-    with database() as (url, kind):
+    given = contextlib.nullcontext((database_url, "PostgreSQL" if "postgres" in database_url else "SQLite")) \
+        if database_url else None
+    with given or database() as (url, kind):
         create_tables(url)
         state = SandboxState("http://127.0.0.1", CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1")
         server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
@@ -99,14 +104,14 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
             "B24_JS_URL": "/static/js/bx24-offline.js", "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
             **(extra_env or {}),
         }
-        gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app="bench.wsgi:app")
+        gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app=wsgi_app)
         env["PUBLIC_URL"] = gunicorn.url
         gunicorn.env["PUBLIC_URL"] = gunicorn.url
         state.app_url = gunicorn.url
         sandbox = Sandbox(state)
         try:
             with gunicorn:
-                setup = Setup(gunicorn, sandbox, kind)
+                setup = Setup(gunicorn, sandbox, kind, env=env)
                 for n in range(portals):
                     portal = sandbox.add_portal(f"bench{n}", lang="ru" if n % 2 else "en")
                     response = sandbox.install(portal)
@@ -135,7 +140,7 @@ def frames(setup: Setup, placement: str, options: dict | None, count: int) -> li
     batch = []
     for n in range(count):
         url, form = setup.sandbox.frame(setup.portals[n % len(setup.portals)], placement, options=options)
-        batch.append(("POST", url, form))
+        batch.append(("POST", url, {"data": form}))
     return batch
 
 
@@ -156,20 +161,23 @@ def calls_per_open(setup: Setup, placement: str, options: dict | None, repeats: 
 
 
 def filing_requests(setup: Setup, count: int) -> list[load.Request] | str:
-    """Ticket submissions for the load, or why there are none (the support placement's form is not here)."""
-    try:
-        from bench import filing
-    except ImportError:
-        return "ticket filing is not in this build"
-    return filing.requests_for(setup, count)
+    """Ticket submissions (each on its own freshly opened form), or why there are none."""
+    from bench import filing
+
+    if not filing.available():
+        return "ticket filing (placements.support) is not in this build"
+    filing.give_contracts(setup)
+    return [("POST", filing.open_form(setup, n), {"files": filing.submission(n)}) for n in range(count)]
 
 
 def listing_requests(setup: Setup, count: int) -> list[load.Request] | str:
-    try:
-        from bench import filing
-    except ImportError:
-        return "portal listing is not in this build"
-    return filing.listing_for(setup, count)
+    from bench import filing
+
+    token = filing.api_token(setup)
+    if token is None:
+        return "the portals API (api.tokens) is not in this build"
+    url = f"{setup.gunicorn.url}/api/v1/portals"
+    return [("GET", url, {"headers": {"Authorization": f"Bearer {token}"}})] * count
 
 
 def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4) -> list[Row]:
@@ -180,8 +188,8 @@ def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4
     rows: list[Row] = []
     with stack(workers, threads, portals) as setup:
         bare_url = f"{setup.gunicorn.url}/bench/bare"
-        load.run([("GET", bare_url, None)] * 200, clients)  # warm every worker and its pool
-        bare = load.median_of(rounds, lambda: [("GET", bare_url, None)] * count, clients)
+        load.run([("GET", bare_url, {})] * 200, clients)  # warm every worker and its pool
+        bare = load.median_of(rounds, lambda: [("GET", bare_url, {})] * count, clients)
         setup_note = (f"gunicorn {workers}x{threads}, {setup.database}, {clients} clients, "
                       f"median of {rounds} x {count} requests")
         rows.append(Row("http", "bare Flask endpoint", bare.rps, "req/s", 1.0, setup_note))

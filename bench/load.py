@@ -6,11 +6,12 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
-# One request: (method, url, form). Built before timing so the clients only send.
-Request = tuple[str, str, dict[str, str] | None]
+# One request: (method, url, keyword arguments for requests: data, files, headers). Built before timing.
+Request = tuple[str, str, dict[str, Any]]
 
 
 @dataclass
@@ -30,9 +31,9 @@ def _client(batch: list[Request], start_at: float, out) -> None:
     statuses: dict[int, int] = {}
     while time.time() < start_at:
         time.sleep(0.001)
-    for method, url, form in batch:
+    for method, url, kwargs in batch:
         try:
-            status = session.request(method, url, data=form, timeout=60).status_code
+            status = session.request(method, url, timeout=60, allow_redirects=False, **kwargs).status_code
         except requests.RequestException:
             status = 0
         statuses[status] = statuses.get(status, 0) + 1

@@ -1,0 +1,118 @@
+"""Filing tickets the way the Support form does, for the HTTP benchmark and the load and fault tests."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+FORM_ACTION = re.compile(r'<form id="support-form"[^>]*action="([^"]+)"', re.S)
+FILED = re.compile(r"/requests/([^/?]+)/filed")
+PLACEMENT, DEAL = "CRM_DEAL_DETAIL_TOOLBAR", {"ID": "8061"}
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its package is missing altogether
+        return False
+
+
+def available() -> bool:
+    return has_module("placements.support")
+
+
+def _app(setup):
+    from app import create_app
+
+    return create_app({"DATABASE_URL": setup.env["DATABASE_URL"], "SECRET_KEY": setup.env["SECRET_KEY"],
+                       "LOG_LEVEL": "WARNING"})
+
+
+def give_contracts(setup) -> None:
+    """An active support contract for every installed portal, so the form accepts error reports."""
+    from b24.lifecycle import portal_by_member
+    from contracts.models import Contract
+    from database import db
+
+    app = _app(setup)
+    with app.app_context():
+        for n, sandbox_portal in enumerate(setup.portals):
+            portal = portal_by_member(sandbox_portal.member_id)
+            if db.session.execute(db.select(Contract).where(Contract.portal_id == portal.id)).first():
+                continue
+            db.session.add(Contract(number=f"SUP-LOAD-{n:03d}", portal_id=portal.id, customer=f"Customer {n}",
+                                    valid_from=date.today() - timedelta(days=30),
+                                    valid_to=date.today() + timedelta(days=300)))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def open_form(setup, n: int, user: int = 1) -> str:
+    """Open the Support placement as portal ``n % portals`` does and return the form's (single-use) action URL."""
+    portal = setup.portals[n % len(setup.portals)]
+    url, form = setup.sandbox.frame(portal, PLACEMENT, options=DEAL, user=user)
+    page = requests.post(url, data=form, timeout=60)
+    if page.status_code != 200:
+        raise RuntimeError(f"the placement answered {page.status_code}: {page.text[:300]}")
+    match = FORM_ACTION.search(page.text)
+    if not match:
+        raise RuntimeError("no request form on the Support page")
+    return urljoin(page.url, html.unescape(match.group(1)))
+
+
+def fields(n: int) -> dict[str, str]:
+    return {
+        "category": "error",
+        "contract_number": "",
+        "operator": "payme",
+        "operator_connection": f"merchant_id=load-{n}; secret_key=LOAD-SECRET-{n:04d}",
+        "what_done": f"Load request {n}: opened a deal and pressed Send invoice.",
+        "what_expected": "The customer receives a payment link.",
+        "what_obtained": "The button spins forever.",
+        "video_url": f"https://video.example/load-{n}",
+        "contact_email": f"user{n}@load.example",
+        "contact_telegram": "",
+        "contact_phone": "",
+        "page": "https://portal.example/crm/deal/details/8061/",
+    }
+
+
+def submission(n: int, values: dict[str, str] | None = None) -> list[tuple[str, Any]]:
+    """The multipart parts a browser sends: every field, an unchosen video input, the marker after it."""
+    parts: list[tuple[str, Any]] = [(name, (None, value)) for name, value in (values or fields(n)).items()]
+    parts.append(("video", ("", b"", "application/octet-stream")))
+    parts.append(("after_video", (None, "1")))
+    return parts
+
+
+def file_ticket(setup, n: int, session: requests.Session | None = None) -> requests.Response:
+    """Open the form and send it; the answer is the 303 to the filed page (not followed)."""
+    action = open_form(setup, n)
+    return (session or requests).post(action, files=submission(n), timeout=120, allow_redirects=False)
+
+
+def number_of(response: requests.Response) -> str | None:
+    match = FILED.search(response.headers.get("Location", "") or response.url)
+    return match.group(1) if match else None
+
+
+def api_token(setup) -> str | None:
+    """A bearer token for /api/v1, or None when the API is not in this build."""
+    if not has_module("api.tokens"):
+        return None
+    from api.tokens import issue
+
+    from database import db
+
+    app = _app(setup)
+    with app.app_context():
+        _, secret = issue("bench")
+        db.session.commit()
+        db.engine.dispose()
+    return secret
