@@ -60,6 +60,11 @@ def open_form(setup, n: int, user: int = 1) -> str:
     page = requests.post(url, data=form, timeout=60)
     if page.status_code != 200:
         raise RuntimeError(f"the placement answered {page.status_code}: {page.text[:300]}")
+    return form_action(page)
+
+
+def form_action(page: requests.Response) -> str:
+    """The absolute action URL of the Support page's request form."""
     match = FORM_ACTION.search(page.text)
     if not match:
         raise RuntimeError("no request form on the Support page")
