@@ -71,10 +71,15 @@ def form_action(page: requests.Response) -> str:
     return urljoin(page.url, html.unescape(match.group(1)))
 
 
-def fields(n: int) -> dict[str, str]:
+def contract_number(setup, n: int) -> str:
+    """The contract give_contracts() recorded for the portal filing request ``n``."""
+    return f"SUP-LOAD-{n % len(setup.portals):03d}"
+
+
+def fields(n: int, contract: str) -> dict[str, str]:
     return {
         "category": "error",
-        "contract_number": "",
+        "contract_number": contract,
         "operator": "payme",
         "operator_connection": f"merchant_id=load-{n}; secret_key=LOAD-SECRET-{n:04d}",
         "what_done": f"Load request {n}: opened a deal and pressed Send invoice.",
@@ -88,9 +93,10 @@ def fields(n: int) -> dict[str, str]:
     }
 
 
-def submission(n: int, values: dict[str, str] | None = None) -> list[tuple[str, Any]]:
+def submission(setup, n: int) -> list[tuple[str, Any]]:
     """The multipart parts a browser sends: every field, an unchosen video input, the marker after it."""
-    parts: list[tuple[str, Any]] = [(name, (None, value)) for name, value in (values or fields(n)).items()]
+    values = fields(n, contract_number(setup, n))
+    parts: list[tuple[str, Any]] = [(name, (None, value)) for name, value in values.items()]
     parts.append(("video", ("", b"", "application/octet-stream")))
     parts.append(("after_video", (None, "1")))
     return parts
@@ -99,7 +105,7 @@ def submission(n: int, values: dict[str, str] | None = None) -> list[tuple[str, 
 def file_ticket(setup, n: int, session: requests.Session | None = None) -> requests.Response:
     """Open the form and send it; the answer is the 303 to the filed page (not followed)."""
     action = open_form(setup, n)
-    return (session or requests).post(action, files=submission(n), timeout=120, allow_redirects=False)
+    return (session or requests).post(action, files=submission(setup, n), timeout=120, allow_redirects=False)
 
 
 def number_of(response: requests.Response) -> str | None:

@@ -167,7 +167,7 @@ def filing_requests(setup: Setup, count: int) -> list[load.Request] | str:
     if not filing.available():
         return "ticket filing (placements.support) is not in this build"
     filing.give_contracts(setup)
-    return [("POST", filing.open_form(setup, n), {"files": filing.submission(n)}) for n in range(count)]
+    return [("POST", filing.open_form(setup, n), {"files": filing.submission(setup, n)}) for n in range(count)]
 
 
 def listing_requests(setup: Setup, count: int) -> list[load.Request] | str:

@@ -64,6 +64,25 @@ def _rate_limited(exc: RateLimited):
     return retry_later(429, "rate_limited", exc.description or "", exc.retry_after)
 
 
+def release_session(_exc: BaseException | None) -> None:
+    """End the request's session without letting a dead connection turn a finished answer into a 500.
+
+    When the database restarts after a view has answered, the session's closing ROLLBACK fails; the answer
+    (maybe "your ticket is TU-...", already committed) must still reach the user. Drop the dead connection
+    instead. Runs before Flask-SQLAlchemy's own teardown, which then finds nothing left to close.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as exc:
+        log.warning("database connection lost while closing the request's session: %s", exc.__class__.__name__)
+        with contextlib.suppress(Exception):
+            db.session.invalidate()
+        with contextlib.suppress(Exception):
+            db.session.remove()
+
+
 def init_app(app: Flask) -> None:
+    # Teardowns run last-registered first: this one precedes Flask-SQLAlchemy's (registered by db.init_app).
+    app.teardown_appcontext(release_session)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(RateLimited, _rate_limited)

@@ -147,3 +147,24 @@ def test_metrics_can_require_a_bearer_token(app, client):
     ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me-please"})
     assert ok.status_code == 200
     assert ok.mimetype == "text/plain"
+
+
+def test_a_connection_lost_after_the_answer_does_not_turn_it_into_a_500(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates a PostgreSQL backend")
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    @app.get("/api/v1/test-answered")
+    def answered():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()  # a transaction is now open
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))  # as a restart would
+        return {"ticket": "TU-2026-000001"}  # the work was done; only the closing ROLLBACK will fail
+
+    response = app.test_client().get("/api/v1/test-answered")
+    assert response.status_code == 200
+    assert response.get_json() == {"ticket": "TU-2026-000001"}
+    with app.app_context():
+        assert db.session.execute(text("SELECT 1")).scalar_one() == 1  # the pool handed out a live connection
