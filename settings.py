@@ -38,6 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
     "ATTACHMENT_MAX_MB": 1024,
     "FRAME_TOKEN_TTL": 3600,
+    # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
+    "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
+    "bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,bitrix24.uk,bitrix24.in,bitrix24.jp,bitrix24.cn,"
+    "bitrix24.com.br,bitrix24.com.tr,bitrix24.vn,bitrix24.id,bitrix24.co,bitrix24.mx,bitrix24.tech,bitrix24.uz",
+    "BOX_REACHABLE_DAYS": 7,  # a box portal counts as reachable if the app's last REST call succeeded this recently
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
