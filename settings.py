@@ -36,7 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "TICKET_PREFIX": "TU",
     "RECOMMENDED_OPERATORS": "Payme,Click,Uzum,Paynet",
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
-    "ATTACHMENT_MAX_MB": 1024,
+    "ATTACHMENT_MAX_MB": 1024,  # per file, enforced while the upload streams in
+    "ATTACHMENT_MAX_REQUEST_MB": 2048,  # per request body, all files and fields together
+    "ATTACHMENT_MAX_FILES": 20,  # file parts per request
+    "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
     # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
     "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
