@@ -44,10 +44,12 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
 class FilingRejected(Exception):
     """The request cannot be filed as typed: ``errors`` maps each field to a message key."""
 
-    def __init__(self, errors: dict[str, str], status: int = 422):
+    def __init__(self, errors: dict[str, str], status: int = 422, params: dict[str, dict] | None = None):
         super().__init__(", ".join(f"{name}: {key}" for name, key in sorted(errors.items())))
         self.errors = errors
         self.status = status
+        self.params = params or {}  # message parameters per field (a file's name, the size limit)
+        self.fields: Mapping[str, Any] = {}  # what the user typed, when the caller could not read it itself
 
 
 @dataclass
@@ -217,7 +219,8 @@ def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = No
         except attachments.AttachmentRejected as exc:
             _discard_all(stored)
             db.session.rollback()
-            raise FilingRejected({field_for.get(role, "attachments"): exc.message_key}, exc.status) from exc
+            field = field_for.get(role, "attachments")
+            raise FilingRejected({field: exc.message_key}, exc.status, {field: exc.params}) from exc
     return stored
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from support_factories import make_contract, make_portal
-
 from contracts.eligibility import eligibility, is_box_domain
 from contracts.models import Operator
 from database import db, utcnow
+from tests.support_factories import make_contract, make_portal
 
 
 def test_active_contract_is_found_by_date_and_allows_every_category(app):

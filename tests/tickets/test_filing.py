@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from support_factories import make_contract, make_portal
 
 from database import db
+from tests.support_factories import make_contract, make_portal
 from tickets.filing import Author, FilingRejected, add_followup, file_ticket, validate_request
 from tickets.models import Reply, Ticket
 
