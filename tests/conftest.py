@@ -107,7 +107,7 @@ class LiveServer:
         self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -125,4 +125,21 @@ def live_app(app) -> Iterator[str]:
     app.config["PUBLIC_URL"] = server.url
     server.start()
     yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(app, live_app):
+    """A sandbox Bitrix24 (OAuth server + portals) on its own loopback port; the app trusts it."""
+    from sandbox import create_sandbox_app
+    from sandbox.driver import Sandbox
+    from sandbox.state import SandboxState
+
+    state = SandboxState("http://127.0.0.1", app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], live_app)
+    server = LiveServer(create_sandbox_app(state))
+    state.base_url = server.url
+    app.config["B24_OAUTH_URL"] = server.url
+    app.config["FRAME_ANCESTORS_EXTRA"] = server.url
+    server.start()
+    yield Sandbox(state)
     server.stop()
