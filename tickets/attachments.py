@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
 from database import db
 from tickets.models import Attachment, Reply, Ticket
@@ -182,6 +184,16 @@ def discard(stored: StoredFile) -> None:
     storage_path(stored.storage_name).unlink(missing_ok=True)
 
 
+def _filename_params(attachment: Attachment) -> dict[str, str]:
+    """RFC 6266 filename parameters: an ASCII fallback plus the exact name as an RFC 5987 ``filename*``."""
+    name = attachment.original_name
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join(ch for ch in fallback if ch.isprintable() and ch not in '"\\').strip()
+    if not fallback.strip("._ -") or fallback.startswith("."):
+        fallback = "attachment" + Path(name).suffix.encode("ascii", "ignore").decode("ascii")
+    return {"filename": fallback, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
+
+
 def send_attachment(attachment: Attachment, *, download: bool = False) -> Response:
     """The file as an HTTP response with Range support (206, 416) so a <video> can seek.
 
@@ -194,16 +206,23 @@ def send_attachment(attachment: Attachment, *, download: bool = False) -> Respon
     if not path.is_file():
         raise NotFound()
     as_download = download or attachment.content_type not in _INLINE_TYPES
-    response = send_file(
-        os.fspath(path),
-        mimetype=attachment.content_type,
-        as_attachment=as_download,
-        download_name=attachment.original_name,
-        conditional=True,
-        etag=attachment.sha256,
-        last_modified=attachment.created_at,
-        max_age=None,
-    )
+    try:
+        response = send_file(
+            os.fspath(path),
+            mimetype=attachment.content_type,
+            as_attachment=as_download,
+            download_name=attachment.original_name,
+            conditional=True,
+            etag=attachment.sha256,
+            last_modified=attachment.created_at,
+            max_age=None,
+        )
+    except RequestedRangeNotSatisfiable:
+        # Answered here, not by the app's error page, which would drop the Content-Range a player needs.
+        response = Response(status=416, headers={"Content-Range": f"bytes */{path.stat().st_size}"})
+        response.headers["Accept-Ranges"] = "bytes"
+    disposition = "attachment" if as_download else "inline"
+    response.headers.set("Content-Disposition", disposition, **_filename_params(attachment))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
