@@ -107,6 +107,8 @@ register({
                           "This page has been open too long. Open Support from your portal again."),
     "err_token_used": ("Эта форма уже отправлена: заявка создана один раз. Её номер — в разделе «Мои заявки».",
                        "This form was already sent: the request was filed once. Its number is under My requests."),
+    "expired_keep": ("Заявка не отправлена. Вот что вы ввели — скопируйте в новую форму:",
+                     "The request was not sent. Here is what you typed, to copy into a new form:"),
     "err_not_found": ("Такой заявки у этого портала нет.", "This portal has no such request."),
     # confirmation, list, ticket
     "filed_title": ("Заявка принята", "Request received"),

@@ -22,7 +22,7 @@ from placements.uploads import AFTER_VIDEO, read_submission
 from placements.visit import open_visit
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
-from tickets.filing import Author, FilingRejected, add_followup, file_ticket
+from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
 from tickets.models import ANSWER_KINDS, CATEGORIES
 
 bp = Blueprint("support", __name__, url_prefix="/placements/support")
@@ -53,7 +53,12 @@ def new_request():
 
 @bp.post("/submit")
 def submit():
-    visitor = frame_tokens.read(request.args.get("f"), FORM)
+    try:
+        visitor = frame_tokens.read(request.args.get("f"), FORM)
+    except FrameTokenRefused as refused:
+        if refused.message_key != "err_token_expired":
+            raise
+        return render_expired(refused)
     # Refuse a replay before reading a possibly huge body; spend() below is the race-proof check.
     if frame_tokens.already_spent(visitor):
         raise FrameTokenRefused("err_token_used", visitor.lang)
@@ -182,6 +187,18 @@ def render_ticket(visitor: Visitor, ticket, *, body: str = "", rejected: FilingR
         sent=request.args.get("sent") == "1",
         lang=g.lang,
     ), (rejected.status if rejected else 200)
+
+
+def render_expired(refused: FrameTokenRefused):
+    """A form sent too late files nothing, but hands back what was typed so it can be pasted into a new one."""
+    try:
+        fields, _uploads = read_submission(request)  # uploads are dropped when the request ends
+    except FilingRejected as rejected:
+        fields = rejected.fields
+    typed = [(name, clean_text(fields.get(name))) for name in TEXT_FIELDS if clean_text(fields.get(name))]
+    return render_template(
+        "placements/support_expired.html", message=refused.description, typed=typed, lang=g.get("lang", "en")
+    ), refused.code
 
 
 def _portal(visitor: Visitor) -> Portal:

@@ -165,10 +165,11 @@ def test_an_expired_form_token_is_refused_and_nothing_is_stored(app, sandbox):
     page = open_support(sandbox, portal)
     app.config["FRAME_TOKEN_TTL"] = -1  # every token issued so far is now past its lifetime
 
-    answer = submit(page, good_fields(), [video_part()])
+    answer = submit(page, good_fields(what_done="A long story typed over lunch"), [video_part()])
 
     assert answer.status_code == 403
-    assert "open too long" in answer.text
+    assert "open too long" in text_of(answer, "expired-message")
+    assert text_of(answer, "kept-what_done") == "A long story typed over lunch"  # typed text handed back
     assert counts(app) == (0, 0) and stored_files(app) == []
     assert requests.get(link(page, "tab-requests"), timeout=30).status_code == 403
 
