@@ -109,6 +109,12 @@ register({
                        "This form was already sent: the request was filed once. Its number is under My requests."),
     "expired_keep": ("Заявка не отправлена. Вот что вы ввели — скопируйте в новую форму:",
                      "The request was not sent. Here is what you typed, to copy into a new form:"),
+    "err_not_registered": (
+        "Приложение ещё не зарегистрировано для этого портала: администратор должен открыть его один раз, "
+        "чтобы завершить установку.",
+        "The app is not registered for this portal yet: an administrator must open it once to finish the "
+        "installation.",
+    ),
     "err_not_found": ("Такой заявки у этого портала нет.", "This portal has no such request."),
     # confirmation, list, ticket
     "filed_title": ("Заявка принята", "Request received"),

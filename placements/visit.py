@@ -18,6 +18,7 @@ from b24.lifecycle import portal_by_member, set_version
 from b24.models import APP_STATUSES, Portal
 from b24.rest import PortalClient
 from database import db, utcnow
+from i18n import translate
 from placements.frame_tokens import Visitor
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     """One batch call to the portal, the registry refreshed from it, and the context snapshot for the ticket."""
     portal = portal_by_member(frame.member_id)
     if portal is None:
-        raise PortalNotRegistered(
-            "The app is not registered for this portal yet: open the app once as an administrator to finish "
-            "the installation.",
-            "not_installed",
-        )
+        raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
     client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
     user: dict[str, Any] = {}
     admin = False

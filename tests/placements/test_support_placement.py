@@ -205,3 +205,12 @@ def test_followups_and_vendor_answers_show_in_the_conversation(app, sandbox):
         assert [a.original_name for a in user_replies[0].attachments] == ["console.log"]
         assert db.session.execute(db.select(db.func.count(Attachment.id))).scalar_one() == 2
         assert db.session.execute(db.select(db.func.count(Contract.id))).scalar_one() == 1
+
+
+def test_a_portal_that_never_finished_installing_gets_a_clear_message(app, sandbox):
+    portal = sandbox.add_portal("halfway", lang="en")  # the OAuth server knows it, the registry does not
+    url, form = sandbox.frame(portal, "DEFAULT")
+    answer = requests.post(url.replace("/?", "/placements/support?", 1), data=form, timeout=30)
+    assert answer.status_code == 409
+    assert "must open it once to finish the installation" in answer.text
+    assert "<form" not in answer.text
