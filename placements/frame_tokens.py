@@ -82,11 +82,6 @@ def read(token: str | None, kind: str) -> Visitor:
     return visitor
 
 
-def renew(visitor: Visitor, kind: str) -> str:
-    """A fresh token for the same visitor (a new nonce for a form token)."""
-    return issue(visitor, kind)
-
-
 def already_spent(visitor: Visitor) -> bool:
     return db.session.execute(
         select(UsedFormToken.id).where(UsedFormToken.nonce == visitor.nonce)
