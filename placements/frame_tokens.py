@@ -34,7 +34,7 @@ class Visitor:
     user_id: int | None
     user_name: str
     user_email: str
-    admin: bool
+    admin: bool | None
     lang: str
     context: dict[str, Any] = field(default_factory=dict)
     nonce: str | None = None

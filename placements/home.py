@@ -6,7 +6,6 @@ from flask import Blueprint, g, render_template, request
 
 from b24.frames import verify_frame
 from b24.lifecycle import portal_by_member
-from database import db, utcnow
 from placements import frame_tokens
 from placements.visit import open_visit
 
@@ -26,11 +25,8 @@ def home():
     portal = portal_by_member(frame.member_id)
     view_token = None
     if portal is not None:
-        visit = open_visit(frame, request)
-        view_token = frame_tokens.issue(visit.visitor, frame_tokens.VIEW)
-        if not visit.reached:
-            portal.last_seen_at = utcnow()  # the user opened it, even if the portal did not answer us
-            db.session.commit()
+        visit = open_visit(frame, request)  # records the frame's news (lifecycle.touch) and commits
+        portal, view_token = visit.portal, frame_tokens.issue(visit.visitor, frame_tokens.VIEW)
     return render_template(
         "placements/home.html", frame=frame, portal=portal, view_token=view_token, lang=frame.ui_lang
     )

@@ -38,6 +38,7 @@ register({
     "ctx_user": ("Пользователь", "User"),
     "ctx_admin": ("администратор", "administrator"),
     "ctx_not_admin": ("не администратор", "not an administrator"),
+    "ctx_admin_unknown": ("права неизвестны", "rights unknown"),
     "ctx_lang": ("Язык", "Language"),
     "ctx_placement": ("Место открытия", "Opened from"),
     "ctx_page": ("Страница", "Page"),

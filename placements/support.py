@@ -143,6 +143,8 @@ def render_form(
     """The request form: eligibility first, the auto-attached facts, then the fields, refilled after an error."""
     typed = {key: values.get(key, "") for key in values} if values else {}
     operator = typed.get("operator_other") if typed.get("operator") == "other" else typed.get("operator")
+    if reached is None:
+        reached = visitor.context.get("portal_reached")
     allowed = eligibility(portal, operator, reached_now=reached)
     if not typed:
         typed = {
@@ -165,6 +167,7 @@ def render_form(
         accept_file=accept_attribute("file"),
         max_mb=current_app.config["ATTACHMENT_MAX_MB"],
         after_video=AFTER_VIDEO,
+        reached=reached,
         lang=g.lang,
     ), (rejected.status if rejected else 200)
 

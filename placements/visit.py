@@ -14,7 +14,7 @@ from flask import Request, current_app
 
 from b24.errors import B24Error, PortalCallFailed, TokenRefused
 from b24.frames import Frame
-from b24.lifecycle import portal_by_member, set_version
+from b24.lifecycle import set_version, touch
 from b24.models import APP_STATUSES, Portal
 from b24.rest import PortalClient
 from database import db, utcnow
@@ -42,12 +42,12 @@ class Visit:
 
 def open_visit(frame: Frame, request: Request) -> Visit:
     """One batch call to the portal, the registry refreshed from it, and the context snapshot for the ticket."""
-    portal = portal_by_member(frame.member_id)
+    portal = touch(frame)  # domain, version and status as the OAuth server vouched for them
     if portal is None:
         raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
     client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
     user: dict[str, Any] = {}
-    admin = False
+    admin: bool | None = None  # unknown until the portal says
     app_info: dict[str, Any] = {}
     reached = True
     try:
@@ -59,7 +59,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         # The form still opens: the user types what the portal could not tell us.
         reached = False
         log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
-    _refresh_registry(portal, frame, app_info, reached)
+    _refresh_registry(portal, app_info)
     db.session.commit()
 
     name = " ".join(str(user.get(key) or "").strip() for key in ("NAME", "LAST_NAME")).strip()
@@ -81,6 +81,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         "browser": (request.headers.get("User-Agent") or "")[:512],
         "server_build": server_build(),
         "opened_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "portal_reached": reached,  # whether our own REST call got through (box portal eligibility)
     }
     visitor = Visitor(
         portal_id=portal.id,
@@ -95,14 +96,12 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     return Visit(portal=portal, visitor=visitor, reached=reached)
 
 
-def _refresh_registry(portal: Portal, frame: Frame, app_info: dict[str, Any], reached: bool) -> None:
+def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
     """The portal's own app.info is the freshest word on version, status and licence."""
-    set_version(portal, _int(app_info.get("VERSION")) or frame.app_version)
-    portal.app_status = str(app_info.get("STATUS") or frame.app_status or portal.app_status or "")[:1] or None
+    set_version(portal, _int(app_info.get("VERSION")) or portal.app_version)
+    portal.app_status = str(app_info.get("STATUS") or portal.app_status or "")[:1] or None
     portal.license = str(app_info.get("LICENSE") or portal.license or "")[:64] or None
     portal.license_family = str(app_info.get("LICENSE_FAMILY") or portal.license_family or "")[:64] or None
-    if reached:
-        portal.last_seen_at = utcnow()
 
 
 def _plain_options(options: dict[str, Any]) -> dict[str, str]:

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from database import db
+from tests.conftest import screenshot
 from tests.placements.support_pages import VIDEO, installed_portal, registry_row
 from tests.support_factories import make_contract
 from tickets.models import Ticket
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-@pytest.fixture
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def file_a_request_in_the_browser(app, sandbox, chromium, *, name: str, lang: str, texts: dict[str, str]) -> str:
+def file_a_request_in_the_browser(app, sandbox, browser, *, name: str, lang: str, texts: dict[str, str]) -> str:
     portal = installed_portal(sandbox, name, lang=lang)
     with app.app_context():
         from b24.models import Portal
 
         make_contract(db.session.get(Portal, registry_row(app, portal)), f"SUP-{name.upper()}")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale=lang)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
+    page = context.new_page()
     page.goto(sandbox.portal_page(portal, view="deal"))
     page.click("#placement-CRM_DEAL_DETAIL_TOOLBAR")
     frame = page.frame_locator("#app-frame")
@@ -53,27 +38,27 @@ def file_a_request_in_the_browser(app, sandbox, chromium, *, name: str, lang: st
     frame.locator("#video").set_input_files(str(VIDEO))
     frame.locator("#contact_telegram").fill("@anna_acme")
     page.wait_for_timeout(300)  # let the frame report its height to the portal page
-    page.screenshot(path=str(ARTIFACTS / f"support-form-{lang}.png"), full_page=True)
+    screenshot(page, f"support-form-{lang}")
 
     frame.locator("#submit-request").click()
     number_box = frame.locator("#ticket-number")
     number_box.wait_for(timeout=20000)
     number = number_box.inner_text().strip()
-    page.screenshot(path=str(ARTIFACTS / f"support-filed-{lang}.png"), full_page=True)
+    screenshot(page, f"support-filed-{lang}")
 
     frame.locator("#tab-requests").click()
     frame.locator(f"tr[data-number='{number}']").wait_for()
     assert frame.locator(f"tr[data-number='{number}'] [data-status]").get_attribute("data-status") == "new"
-    page.screenshot(path=str(ARTIFACTS / f"support-my-requests-{lang}.png"), full_page=True)
-    page.close()
+    screenshot(page, f"support-my-requests-{lang}")
+    context.close()
     return number
 
 
 @pytest.mark.browser
-def test_click_support_in_the_portal_fill_send_and_see_the_number(app, sandbox, chromium):
+def test_click_support_in_the_portal_fill_send_and_see_the_number(app, sandbox, browser):
     texts = {"done": "Opened the deal and pressed Send invoice.", "expected": "A Click payment link.",
              "obtained": "Nothing happens; the console shows 500."}
-    number = file_a_request_in_the_browser(app, sandbox, chromium, name="acme", lang="en", texts=texts)
+    number = file_a_request_in_the_browser(app, sandbox, browser, name="acme", lang="en", texts=texts)
 
     assert number.startswith("TU-")
     with app.app_context():
@@ -85,10 +70,10 @@ def test_click_support_in_the_portal_fill_send_and_see_the_number(app, sandbox, 
 
 
 @pytest.mark.browser
-def test_the_same_in_russian(app, sandbox, chromium):
+def test_the_same_in_russian(app, sandbox, browser):
     texts = {"done": "Открыли сделку и нажали «Выставить счёт».", "expected": "Ссылка на оплату Click.",
              "obtained": "Ничего не происходит."}
-    number = file_a_request_in_the_browser(app, sandbox, chromium, name="firma", lang="ru", texts=texts)
+    number = file_a_request_in_the_browser(app, sandbox, browser, name="firma", lang="ru", texts=texts)
     with app.app_context():
         ticket = db.session.execute(db.select(Ticket).filter_by(number=number)).scalar_one()
         assert ticket.language == "ru" and ticket.what_done == texts["done"]

@@ -214,3 +214,18 @@ def test_a_portal_that_never_finished_installing_gets_a_clear_message(app, sandb
     assert answer.status_code == 409
     assert "must open it once to finish the installation" in answer.text
     assert "<form" not in answer.text
+
+
+def test_when_the_portal_does_not_answer_the_form_still_opens_and_says_so(app, sandbox):
+    app.config["B24_MAX_RETRIES"] = 1
+    portal = installed_portal(sandbox, "silent")  # a box portal: *.bitrix24.test is no Bitrix24 cloud zone
+    sandbox.fail_next(portal, "OVERLOAD_LIMIT", times=5)
+
+    page = open_support(sandbox, portal)
+
+    assert page.status_code == 200 and 'id="support-form"' in page.text
+    assert "The portal did not answer the app" in page.text
+    assert text_of(page, "ctx-user") == "#1, rights unknown"  # only the id the OAuth server vouched for
+    assert text_of(page, "elig-box") == "not reachable: open the portal to the app"
+    again = requests.get(link(page, "tab-new"), timeout=30)  # the form reopened from the token remembers it
+    assert text_of(again, "elig-box") == "not reachable: open the portal to the app"
