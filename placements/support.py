@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 
 from b24.frames import verify_frame
 from b24.models import Portal
-from contracts.eligibility import eligibility
+from contracts.eligibility import eligibility, recommended_operators
 from database import db
 from i18n import translate
 from placements import frame_tokens
@@ -180,6 +180,7 @@ def render_ticket(visitor: Visitor, ticket, *, body: str = "", rejected: FilingR
         ticket=ticket,
         replies=queries.public_replies(ticket),
         answer_kinds=ANSWER_KINDS,
+        operator_names={op.code: op.name for op in recommended_operators()},
         body=body,
         errors=rejected.errors if rejected else {},
         error_params=rejected.params if rejected else {},

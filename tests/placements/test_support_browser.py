@@ -50,6 +50,10 @@ def file_a_request_in_the_browser(app, sandbox, browser, *, name: str, lang: str
     frame.locator(f"tr[data-number='{number}']").wait_for()
     assert frame.locator(f"tr[data-number='{number}'] [data-status]").get_attribute("data-status") == "new"
     screenshot(page, f"support-my-requests-{lang}")
+    frame.locator(f"tr[data-number='{number}'] a").click()
+    frame.locator("#ticket-status").wait_for()
+    assert "browser-secret" not in frame.locator("body").inner_text()
+    screenshot(page, f"support-ticket-{lang}")
     context.close()
     return number
 
