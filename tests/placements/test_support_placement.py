@@ -80,7 +80,8 @@ def test_russian_portal_gets_the_form_in_russian(app, sandbox):
     assert "Без действующего договора техподдержки можно задать только вопрос о договоре" in page.text
 
 
-def test_file_a_ticket_with_a_video_and_find_it_under_my_requests(app, sandbox):
+def test_file_a_ticket_with_a_video_and_find_it_under_my_requests(app, sandbox, caplog):
+    caplog.set_level("DEBUG")
     portal = installed_portal(sandbox, "acme")
     with_contract(app, portal)
     page = open_support(sandbox, portal, headers={"Referer": FROM_PAGE, "User-Agent": BROWSER})
@@ -115,6 +116,7 @@ def test_file_a_ticket_with_a_video_and_find_it_under_my_requests(app, sandbox):
     assert download.status_code == 200 and download.content == video_part()[2]
     part = requests.get(link_to_attachment(shown), headers={"Range": "bytes=0-99"}, timeout=30)
     assert part.status_code == 206 and len(part.content) == 100
+    assert caplog.records and "TOP-SECRET-42" not in caplog.text  # the operator secret never reaches a log
 
 
 def link_to_attachment(page: requests.Response) -> str:
