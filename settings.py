@@ -41,7 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "TICKET_PREFIX": "TU",
     "RECOMMENDED_OPERATORS": "Payme,Click,Uzum,Paynet",
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
-    "ATTACHMENT_MAX_MB": 1024,
+    "ATTACHMENT_MAX_MB": 1024,  # per file, enforced while the upload streams in
+    "ATTACHMENT_MAX_REQUEST_MB": 2048,  # per request body, all files and fields together
+    "ATTACHMENT_MAX_FILES": 20,  # file parts per request
+    "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
     # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
     "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
@@ -56,6 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
     "RATE_LIMITS_OFF": False,
     "MAX_BODY_KB": 1024,  # any body that is not a multipart upload (events, frames, JSON) is refused above this
+    # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
+    "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
+    "bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,bitrix24.uk,bitrix24.in,bitrix24.jp,bitrix24.cn,"
+    "bitrix24.com.br,bitrix24.com.tr,bitrix24.vn,bitrix24.id,bitrix24.co,bitrix24.mx,bitrix24.tech,bitrix24.uz",
+    "BOX_REACHABLE_DAYS": 7,  # a box portal counts as reachable if the app's last REST call succeeded this recently
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
