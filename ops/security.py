@@ -74,17 +74,26 @@ def add_security_headers(response: Response) -> Response:
         ancestor = _frame_ancestor_for(response)
         # FRAME_ANCESTORS_EXTRA: origins that frame every placement by design (the sandbox portal page).
         sources = [o for o in [ancestor, *csv(current_app.config.get("FRAME_ANCESTORS_EXTRA") or "")] if o]
-        headers["Content-Security-Policy"] = f"frame-ancestors {' '.join(sources) or NOBODY}; {BASE_CSP}"
+        _set_csp(headers, f"frame-ancestors {' '.join(sources) or NOBODY}")
         headers.pop("X-Frame-Options", None)  # X-Frame-Options cannot name an origin; CSP governs
         if not sources:
             headers["X-Frame-Options"] = "DENY"
     else:
-        headers["Content-Security-Policy"] = f"frame-ancestors 'none'; {BASE_CSP}"
+        _set_csp(headers, f"frame-ancestors {NOBODY}")
         headers["X-Frame-Options"] = "DENY"
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         _secure_cookies(response)
     return response
+
+
+def _set_csp(headers, frame_ancestors: str) -> None:
+    """Our framing rule, added to a policy a view set itself (an attachment's sandbox) or as the whole policy."""
+    own = headers.get("Content-Security-Policy")
+    if not own:
+        headers["Content-Security-Policy"] = f"{frame_ancestors}; {BASE_CSP}"
+    elif "frame-ancestors" not in own:
+        headers["Content-Security-Policy"] = f"{own.rstrip('; ')}; {frame_ancestors}"
 
 
 def _secure_cookies(response: Response) -> None:

@@ -20,6 +20,8 @@ from werkzeug.exceptions import Forbidden
 
 from database import db, utcnow
 from i18n import pick_language, translate
+from ops.logging import set_log_context
+from ops.security import allow_framing_by
 from placements.models import UsedFormToken
 
 VIEW, FORM = "view", "form"
@@ -79,6 +81,10 @@ def read(token: str | None, kind: str) -> Visitor:
     except TypeError:
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
     g.lang = pick_language(visitor.lang)
+    # The token was issued to a verified frame of this portal: the portal may frame what it opens.
+    portal = visitor.context.get("portal") or {}
+    allow_framing_by(portal.get("domain", ""), portal.get("protocol", "https"))
+    set_log_context(member_id=visitor.member_id)
     return visitor
 
 

@@ -16,6 +16,7 @@ from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
 from database import db
 from i18n import translate
+from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from placements.uploads import AFTER_VIDEO, read_submission
@@ -62,6 +63,7 @@ def submit():
     # Refuse a replay before reading a possibly huge body; spend() below is the race-proof check.
     if frame_tokens.already_spent(visitor):
         raise FrameTokenRefused("err_token_used", visitor.lang)
+    limit_submission(visitor.member_id, visitor.user_id)
     portal = _portal(visitor)
     fields: Any = {}
     try:
@@ -104,6 +106,7 @@ def followup(number: str):
     visitor = frame_tokens.read(request.args.get("f"), FORM)
     if frame_tokens.already_spent(visitor):
         raise FrameTokenRefused("err_token_used", visitor.lang)
+    limit_submission(visitor.member_id, visitor.user_id)
     ticket = _ticket(visitor, number)
     fields: Any = {}
     try:
