@@ -144,19 +144,26 @@ def frames(setup: Setup, placement: str, options: dict | None, count: int) -> li
     return batch
 
 
+# What the sandbox records: HTTP requests the app made (counted) and the methods inside a batch (described).
+HTTP_CALLS = ("rest", "oauth.app_info", "oauth.token")
+
+
 def calls_per_open(setup: Setup, placement: str, options: dict | None, repeats: int = 20) -> tuple[Counter, Counter]:
     """(calls of one first open, calls of ``repeats`` repeat opens with the same token) by kind and method."""
     state = setup.sandbox.state
     url, form = setup.sandbox.frame(setup.portals[0], placement, options=options)
-    with state.lock:
-        state.calls.clear()
-    assert requests.post(url, data=form, timeout=30).status_code == 200
-    first = Counter(f"{c.kind}:{c.method}" for c in setup.sandbox.calls() if c.kind != "frame_out")
-    with state.lock:
-        state.calls.clear()
-    for _ in range(repeats):
+
+    def recorded(action) -> Counter:
+        with state.lock:
+            state.calls.clear()
+        action()
+        return Counter(f"{c.kind}:{c.method}" for c in setup.sandbox.calls() if c.kind in (*HTTP_CALLS, "rest.batch"))
+
+    def open_once() -> None:
         assert requests.post(url, data=form, timeout=30).status_code == 200
-    repeat = Counter(f"{c.kind}:{c.method}" for c in setup.sandbox.calls() if c.kind != "frame_out")
+
+    first = recorded(open_once)
+    repeat = recorded(lambda: [open_once() for _ in range(repeats)])
     return first, repeat
 
 
@@ -182,16 +189,16 @@ def listing_requests(setup: Setup, count: int) -> list[load.Request] | str:
 
 def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4) -> list[Row]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's own request lines
-    count = 1000 if full else 300
+    count = 1000 if full else 150
     rounds = 5 if full else 3
     portals = 20 if full else 5
     rows: list[Row] = []
     with stack(workers, threads, portals) as setup:
         bare_url = f"{setup.gunicorn.url}/bench/bare"
         load.run([("GET", bare_url, {})] * 200, clients)  # warm every worker and its pool
-        bare = load.median_of(rounds, lambda: [("GET", bare_url, {})] * count, clients)
+        bare = load.median_of(rounds, lambda: [("GET", bare_url, {})] * max(count, 1000), clients)
         setup_note = (f"gunicorn {workers}x{threads}, {setup.database}, {clients} clients, "
-                      f"median of {rounds} x {count} requests")
+                      f"median of {rounds} rounds of {count} requests (bare: {max(count, 1000)})")
         rows.append(Row("http", "bare Flask endpoint", bare.rps, "req/s", 1.0, setup_note))
         placement, options = support_placement(setup)
         label = "Support placement" if placement != "DEFAULT" else "main page (no Support placement yet)"
@@ -212,12 +219,12 @@ def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4
                                     ok=lambda s: s in (200, 201, 302, 303))
             rows.append(Row("http", case, result.rps, "req/s", result.rps / bare.rps, _errors(result)))
 
-        first_calls, repeat_calls = calls_per_open(setup, placement, options)
-        rows.append(Row("http", f"{label}: calls per first open", sum(first_calls.values()), "calls", None,
-                        _describe(first_calls)))
         repeats = 20
-        rows.append(Row("http", f"{label}: calls per repeat open", sum(repeat_calls.values()) / repeats, "calls",
-                        None, (_describe(repeat_calls) or "none") + f" over {repeats} repeats, {workers} workers"))
+        first_calls, repeat_calls = calls_per_open(setup, placement, options, repeats)
+        rows.append(Row("http", f"{label}: calls per first open", _http_calls(first_calls), "calls", None,
+                        _describe(first_calls)))
+        rows.append(Row("http", f"{label}: calls per repeat open", _http_calls(repeat_calls) / repeats, "calls",
+                        None, (_describe(repeat_calls) or "none") + f"; {repeats} repeats over {workers} workers"))
     return rows
 
 
@@ -225,8 +232,17 @@ def _errors(result: load.Result) -> str:
     return f"{result.errors} errors {dict(sorted(result.statuses.items()))}" if result.errors else ""
 
 
+def _http_calls(calls: Counter) -> int:
+    return sum(n for name, n in calls.items() if name.split(":")[0] in HTTP_CALLS)
+
+
 def _describe(calls: Counter) -> str:
-    return ", ".join(f"{name} x{n}" for name, n in sorted(calls.items()))
+    """``OAuth app.info x1, portal batch x1 [user.current, user.admin, app.info]``."""
+    names = {"oauth.app_info": "OAuth", "oauth.token": "OAuth", "rest": "portal"}
+    parts = [f"{names[k]} {m} x{n}" for (k, m), n in ((name.split(":", 1), n) for name, n in sorted(calls.items()))
+             if k in names]
+    inside = sorted({name.split(":", 1)[1] for name in calls if name.startswith("rest.batch:")})
+    return ", ".join(parts) + (f" [batch of {', '.join(inside)}]" if inside else "")
 
 
 def print_table(rows: list[Row]) -> None:
