@@ -82,9 +82,10 @@ def create_tables(url: str) -> None:
 
 @contextlib.contextmanager
 def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | None = None,
-          database_url: str | None = None, wsgi_app: str = "bench.wsgi:app") -> Iterator[Setup]:
+          database_url: str | None = None, wsgi_app: str = "bench.wsgi:app", gunicorn_port: int | None = None,
+          public_url: str | None = None) -> Iterator[Setup]:
     """gunicorn serving ``wsgi_app`` over a database (a fresh one unless given), a sandbox Bitrix24 on loopback,
-    and ``portals`` portals installed through it."""
+    and ``portals`` portals installed through it. ``public_url``: a proxy in front, which portals then call."""
     from sandbox import create_sandbox_app
     from sandbox.driver import Sandbox
     from sandbox.state import SandboxState
@@ -104,10 +105,8 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
             "B24_JS_URL": "/static/js/bx24-offline.js", "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
             **(extra_env or {}),
         }
-        gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app=wsgi_app)
-        env["PUBLIC_URL"] = gunicorn.url
-        gunicorn.env["PUBLIC_URL"] = gunicorn.url
-        state.app_url = gunicorn.url
+        gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app=wsgi_app, port=gunicorn_port)
+        env["PUBLIC_URL"] = gunicorn.env["PUBLIC_URL"] = state.app_url = public_url or gunicorn.url
         sandbox = Sandbox(state)
         try:
             with gunicorn:

@@ -26,8 +26,9 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn -c deploy/gunicorn.conf.py [wsgi_app]`` on a free loopback port, with the given settings as env."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2, threads: int = 4, wsgi_app: str | None = None):
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], workers: int = 2, threads: int = 4, wsgi_app: str | None = None,
+                 port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
