@@ -20,7 +20,7 @@ from bench.http import Row, print_table
 
 HERE = Path(__file__).resolve().parent
 # Helpers of the suite, not benchmarks (a benchmark is a module runnable with ``python -m``).
-NOT_BENCHMARKS = {"__init__", "run", "servers", "wsgi", "load", "filing", "scale_data"}
+NOT_BENCHMARKS = {"__init__", "run", "servers", "stack", "wsgi", "load", "filing", "scale_data"}
 # The order the table reads best in; anything else found in bench/ follows alphabetically.
 ORDER = ["http", "upload_memory", "delivery", "scale"]
 # Script-only benchmarks: (arguments for the quick default run, arguments for --full). Their own defaults differ:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bench import filing
-from bench.http import stack
+from bench.stack import stack
 
 pytestmark = pytest.mark.slow
 

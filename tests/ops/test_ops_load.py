@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bench import filing
-from bench.http import stack
 from bench.servers import Worker
+from bench.stack import stack
 from database import db
 
 pytestmark = pytest.mark.slow

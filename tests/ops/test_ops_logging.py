@@ -9,7 +9,8 @@ import logging
 import pytest
 import requests
 
-from ops.logging import JsonFormatter, loggable_path, redact
+from ops.logging import JsonFormatter, loggable_path
+from ops.redaction import redact
 
 SAMPLES = [
     ("AUTH_ID=5f1c2a9e8d7b6c5a4f3e2d1c", "5f1c2a9e8d7b6c5a4f3e2d1c"),

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from bench import filing
-from bench.http import stack
 from bench.servers import free_port
+from bench.stack import stack
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = ROOT / "tests" / "placements" / "data" / "error-recording.webm"
