@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
+
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 
 MESSAGE_STATES = ("pending", "sending", "sent", "dead")
 
@@ -19,7 +23,9 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # email | telegram | webhook | bitrix24
-    event: Mapped[str] = mapped_column(String(32))  # ticket_created | reply_added | status_changed | ...
+    event: Mapped[str] = mapped_column(String(32))  # ticket_created | user_followup | staff_reply | status_changed
+    # Which occurrence of the event: "created", "reply:<id>", "status:<status>:<n>"; part of the idempotency key.
+    event_ref: Mapped[str] = mapped_column(String(64), default="")
     recipient: Mapped[str | None] = mapped_column(String(255))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -32,6 +38,7 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    ticket: Mapped[Ticket | None] = relationship()
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="message", order_by="DeliveryAttempt.id", cascade="all, delete-orphan"
     )
