@@ -30,5 +30,9 @@ def init_app(app: Flask) -> None:
     from delivery.facts import remember_previous_status
 
     remember_previous_status()
+    from delivery.channels import configured_secrets
+    from delivery.channels.http import guard_logs
+
+    guard_logs(configured_secrets(app.config))
 
     app.register_blueprint(cli)

@@ -81,11 +81,13 @@ def ordered_channels() -> list[str]:
     return [name for name, channel in CHANNELS.items() if channel.ordered]
 
 
+def configured_secrets(config: dict[str, Any]) -> list[str]:
+    get("email")
+    return [secret for channel in CHANNELS.values() for secret in channel.secrets(config) if secret]
+
+
 def redact(text: str) -> str:
     """Remove every configured secret from ``text`` (errors from HTTP libraries quote URLs with tokens in them)."""
-    get("email")
-    for channel in CHANNELS.values():
-        for secret in channel.secrets(current_app.config):
-            if secret:
-                text = text.replace(secret, "***")
+    for secret in configured_secrets(current_app.config):
+        text = text.replace(secret, "***")
     return text

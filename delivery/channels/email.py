@@ -60,10 +60,10 @@ def build(message: Outgoing, config: dict[str, Any]) -> EmailMessage:
         mail["References"] = root
     mail["X-Ticket-Number"] = _clean(message.number, "X-Ticket-Number")
     mail["Idempotency-Key"] = message.idempotency_key
-    mail["Content-Language"] = message.payload["lang"]
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
+    mail["Content-Language"] = message.payload["lang"]  # after the body: set_content drops Content-* headers
     return mail
 
 

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import requests
+
+# urllib3 logs every request line at DEBUG, URL path included: the Telegram token and the Bitrix24 webhook code
+# live in those paths. This filter removes them from its records whatever the log level is set to.
+_SECRETS: set[str] = set()
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if any(secret in text for secret in _SECRETS):
+            for secret in _SECRETS:
+                text = text.replace(secret, "***")
+            record.msg, record.args = text, ()
+        return True
+
+
+_FILTER = RedactSecrets()
+
+
+def guard_logs(secrets: list[str]) -> None:
+    """Keep ``secrets`` out of the HTTP client's own log lines."""
+    _SECRETS.update(s for s in secrets if s)
+    for name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 # Answers worth retrying: the receiver is overloaded, rate-limiting or briefly broken. Other 4xx will not improve.
 RETRYABLE = {408, 409, 425, 429}

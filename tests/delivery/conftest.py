@@ -16,7 +16,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from b24.models import Portal
@@ -49,6 +49,13 @@ class Fault:
         self.slow_seconds = 0.0  # "ok" but slow: the request is processed, the answer comes late
 
 
+class QuietHandler(WSGIRequestHandler):
+    """The stand-in servers keep quiet: their access log would print the Telegram token in the URL path."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 class HttpReceiver:
     """A WSGI receiver on a fixed port that can be down (nothing listening), failing, stalling or fine."""
 
@@ -62,7 +69,8 @@ class HttpReceiver:
 
     def up(self) -> None:
         if self._server is None:
-            self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True)
+            self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True,
+                                       request_handler=QuietHandler)
             threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def down(self) -> None:
