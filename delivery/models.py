@@ -13,7 +13,9 @@ from database import db, utcnow
 if TYPE_CHECKING:
     from tickets.models import Ticket
 
-MESSAGE_STATES = ("pending", "sending", "sent", "dead")
+# pending: waiting for its turn; claimed: taken by a worker, not yet tried; sending: a try is under way;
+# sent: the receiver took it; dead: gave up (retry by hand).
+MESSAGE_STATES = ("pending", "claimed", "sending", "sent", "dead")
 
 
 class OutboxMessage(db.Model):

@@ -1,10 +1,11 @@
 """The outbox worker: claim due messages under a lease, send them, record the attempt, back off or give up.
 
-Several workers may run at once. A claim marks messages ``sending`` with ``locked_by``/``locked_until``; on
+Several workers may run at once. A claim marks messages ``claimed`` with ``locked_by``/``locked_until``; on
 PostgreSQL the candidates are picked with ``FOR UPDATE SKIP LOCKED``, on SQLite by one conditional UPDATE (SQLite
 runs writes one at a time, so the UPDATE is the lock). Nothing is held open while a channel talks to the network.
-A worker that dies mid-send leaves its lease behind; once it expires, any worker counts the lost attempt and puts
-the message back in line. The receiver sees every message at least once, and drops repeats by idempotency key.
+Each try moves its message to ``sending`` under a fresh lease. A worker that dies leaves its leases behind; once
+they expire any worker puts the messages back in line, counting a try cut off mid-send as a failed attempt.
+The receiver sees every message at least once, and drops repeats by idempotency key.
 """
 
 from __future__ import annotations
@@ -60,27 +61,31 @@ def default_worker_name() -> str:
 
 
 def reap(worker: str, policy: Policy) -> int:
-    """Put messages whose worker vanished mid-send back in line, counting the lost try as a failed attempt."""
+    """Put messages whose worker vanished back in line; a try cut off mid-send counts as a failed attempt."""
     now = utcnow()
     stale = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.locked_by, OutboxMessage.attempts, OutboxMessage.locked_until)
-        .where(OutboxMessage.state == "sending", OutboxMessage.locked_until < now)
+        select(OutboxMessage.id, OutboxMessage.state, OutboxMessage.locked_by, OutboxMessage.attempts,
+               OutboxMessage.locked_until)
+        .where(OutboxMessage.state.in_(("claimed", "sending")), OutboxMessage.locked_until < now)
     ).all()
     reaped = 0
-    for message_id, holder, attempts, until in stale:
-        error = f"worker {holder} stopped mid-send; its lease expired"
-        dead = attempts + 1 >= policy.max_attempts
+    for message_id, state, holder, attempts, until in stale:
+        values: dict = {"state": "pending", "locked_by": None, "locked_until": None, "next_attempt_at": until}
+        error = None
+        if state == "sending":
+            error = f"worker {holder} stopped mid-send; its lease expired"
+            values.update(attempts=attempts + 1, last_error=error,
+                          state="dead" if attempts + 1 >= policy.max_attempts else "pending")
         taken = db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.state == "sending",
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == state,
                    OutboxMessage.locked_by == holder, OutboxMessage.locked_until < now)
-            .values(state="dead" if dead else "pending", attempts=attempts + 1, next_attempt_at=until,
-                    locked_by=None, locked_until=None, last_error=error)
+            .values(**values)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if taken:  # another worker may have reaped it first
+        if taken and error:  # another worker may have reaped it first
             db.session.add(DeliveryAttempt(message_id=message_id, worker=holder or worker, ok=False, error=error))
-            reaped += 1
+        reaped += taken
     db.session.commit()
     return reaped
 
@@ -104,7 +109,7 @@ def claim(worker: str, batch: int, policy: Policy, cutoff: datetime | None = Non
     """Take up to ``batch`` due messages for ``worker``; no two workers ever get the same message."""
     now = utcnow()
     cutoff = cutoff or now
-    lease = {"state": "sending", "locked_by": worker, "locked_until": now + timedelta(seconds=policy.lease)}
+    lease = {"state": "claimed", "locked_by": worker, "locked_until": now + timedelta(seconds=policy.lease)}
     candidate = aliased(OutboxMessage)
     pick = select(candidate.id).where(*_due(candidate, cutoff)).order_by(candidate.id).limit(batch)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -124,11 +129,11 @@ def claim(worker: str, batch: int, policy: Policy, cutoff: datetime | None = Non
 
 
 def _prepare(message_id: int, worker: str, policy: Policy) -> Outgoing | None:
-    """Renew the lease for this one send and detach what the channel needs; None if the message is no longer ours."""
+    """Start the try under a fresh lease and detach what the channel needs; None if the message is no longer ours."""
     renewed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker, OutboxMessage.state == "sending")
-        .values(locked_until=utcnow() + timedelta(seconds=policy.lease))
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker, OutboxMessage.state == "claimed")
+        .values(state="sending", locked_until=utcnow() + timedelta(seconds=policy.lease))
         .execution_options(synchronize_session=False)
     ).rowcount
     if not renewed:
@@ -214,7 +219,7 @@ def release(ids: list[int], worker: str) -> None:
     if ids:
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.locked_by == worker, OutboxMessage.state == "sending")
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.locked_by == worker, OutboxMessage.state == "claimed")
             .values(state="pending", locked_by=None, locked_until=None)
             .execution_options(synchronize_session=False)
         )

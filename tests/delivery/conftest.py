@@ -71,7 +71,7 @@ class HttpReceiver:
         if self._server is None:
             self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True,
                                        request_handler=QuietHandler)
-            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+            threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     def down(self) -> None:
         if self._server is not None:
@@ -284,7 +284,8 @@ def add_reply(ctx):
 
 def unsent() -> int:
     return db.session.execute(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(("pending", "sending")))
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.state.in_(("pending", "claimed", "sending")))
     ).scalar_one()
 
 
