@@ -140,14 +140,16 @@ def _prepare(message_id: int, worker: str, policy: Policy) -> Outgoing | None:
         db.session.rollback()
         return None
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    tried_before = message.attempts > 0 or db.session.execute(
+    # Only the vendor Bitrix24 channel needs the ticket's task id and the history of earlier tries.
+    needs_history = message.channel == "bitrix24"
+    tried_before = message.attempts > 0 or (needs_history and db.session.execute(
         select(exists().where(DeliveryAttempt.message_id == message_id))
-    ).scalar_one()
+    ).scalar_one())
     outgoing = Outgoing(
         id=message.id, channel=message.channel, event=message.event, event_ref=message.event_ref,
         recipient=message.recipient or "", idempotency_key=message.idempotency_key, payload=message.payload,
         attempts=message.attempts, tried_before=bool(tried_before), ticket_id=message.ticket_id,
-        vendor_record_id=message.ticket.vendor_record_id if message.ticket is not None else None,
+        vendor_record_id=message.ticket.vendor_record_id if needs_history and message.ticket else None,
     )
     db.session.commit()  # no transaction stays open while the channel talks to the network
     return outgoing
