@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USER": "",
     "SMTP_PASSWORD": "",
     "SMTP_TIMEOUT": 10.0,
+    "SMTP_CA_FILE": "",  # a private CA for the SMTP server's certificate; empty: the system's CAs
     "MAIL_FROM": "",
     "VENDOR_ALERT_EMAIL": "",
     "TELEGRAM_BOT_TOKEN": "",

@@ -8,7 +8,8 @@ Settings (settings.DEFAULTS; a channel is off while its settings are empty):
   3x the slowest channel timeout); ``DELIVERY_POLL_INTERVAL`` idle sleep; ``DELIVERY_BATCH`` claim size.
 - ``VENDOR_ALERT_LANGUAGE`` ru|en for the vendor's alerts; user mail uses the ticket's language.
 - Email: ``SMTP_HOST``, ``SMTP_PORT`` (0: 587 starttls, 465 ssl, 25 plain), ``SMTP_SECURITY`` starttls|ssl|plain,
-  ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_TIMEOUT``, ``MAIL_FROM`` (on when SMTP_HOST and MAIL_FROM are set),
+  ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_TIMEOUT``, ``SMTP_CA_FILE`` (a private CA; empty: system CAs),
+  ``MAIL_FROM`` (on when SMTP_HOST and MAIL_FROM are set),
   ``VENDOR_ALERT_EMAIL`` (comma-separated; vendor alerts by mail only when set).
 - Telegram: ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_CHAT_ID`` (both needed), ``TELEGRAM_API_URL``, ``TELEGRAM_TIMEOUT``.
 - Webhook: ``WEBHOOK_URL`` (on when set), ``WEBHOOK_SECRET`` (signs the body), ``WEBHOOK_TIMEOUT``.

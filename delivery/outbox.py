@@ -81,8 +81,16 @@ def notify(ticket: Ticket, event: str, reply: Reply | None = None) -> list[Outbo
         db.session.flush()  # ids are part of the idempotency key; flushing stays inside the caller's transaction
     event_ref = _event_ref(ticket, event, reply)
     facts = ticket_facts(ticket)
+    keys = {target: idempotency_key(ticket.number, event, event_ref, target[0], target[1]) for target in targets}
+    # notify() twice for the same event (a retried request, a double click) queues nothing new.
+    known = set(db.session.execute(
+        select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(list(keys.values())))
+    ).scalars())
     queued = []
-    for channel, recipient, audience, template in targets:
+    for target, key in keys.items():
+        channel, recipient, audience, template = target
+        if key in known:
+            continue
         payload: dict[str, Any] = {
             "template": template,
             "lang": ticket.language if audience == "user" else config["VENDOR_ALERT_LANGUAGE"],
@@ -93,7 +101,7 @@ def notify(ticket: Ticket, event: str, reply: Reply | None = None) -> list[Outbo
         }
         message = OutboxMessage(
             ticket_id=ticket.id, channel=channel, event=event, event_ref=event_ref, recipient=recipient,
-            idempotency_key=idempotency_key(ticket.number, event, event_ref, channel, recipient), payload=payload,
+            idempotency_key=key, payload=payload,
         )
         db.session.add(message)
         queued.append(message)

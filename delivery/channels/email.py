@@ -82,18 +82,20 @@ class Email(Channel):
         security = (config["SMTP_SECURITY"] or "starttls").lower()
         port = int(config["SMTP_PORT"] or DEFAULT_PORTS.get(security, 587))
         timeout = float(config["SMTP_TIMEOUT"])
+        tls = ssl.create_default_context(cafile=config["SMTP_CA_FILE"] or None)  # verifies host and certificate
         try:
             if security == "ssl":
-                smtp = smtplib.SMTP_SSL(config["SMTP_HOST"], port, timeout=timeout,
-                                        context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(config["SMTP_HOST"], port, timeout=timeout, context=tls)
             else:
                 smtp = smtplib.SMTP(config["SMTP_HOST"], port, timeout=timeout)
             with smtp:
                 if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=tls)
                 if config["SMTP_USER"]:
                     smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
                 smtp.send_message(mail)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryFailed(f"SMTP login refused ({exc.smtp_code})") from None
         except smtplib.SMTPRecipientsRefused as exc:
             codes = {code for code, _ in exc.recipients.values()}
             raise DeliveryFailed(f"SMTP refused the recipient ({', '.join(map(str, codes))})",

@@ -86,3 +86,13 @@ def test_unknown_event_and_missing_reply_are_refused(delivery_config, file_ticke
         notify(ticket, "ticket_deleted")
     with pytest.raises(ValueError, match="needs the reply"):
         notify(ticket, "staff_reply")
+
+
+def test_notifying_the_same_event_twice_queues_nothing_new(delivery_config, file_ticket, add_reply):
+    ticket = file_ticket()
+    reply = add_reply(ticket, author="user", body="once")
+    before = len(queued())
+    assert notify(ticket, "ticket_created") == []
+    assert notify(ticket, "user_followup", reply) == []
+    db.session.commit()
+    assert len(queued()) == before
