@@ -65,6 +65,7 @@ register({
     "delivery_channel_webhook": ("вебхук", "webhook"),
     "delivery_channel_bitrix24": ("Битрикс24 разработчика", "vendor Bitrix24"),
     "delivery_state_pending": ("в очереди", "queued"),
+    "delivery_state_retrying": ("повторим", "will retry"),
     "delivery_state_claimed": ("в очереди", "queued"),
     "delivery_state_sending": ("отправляется", "sending"),
     "delivery_state_sent": ("доставлено", "delivered"),
