@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from database import db, utcnow
@@ -240,9 +241,18 @@ def run(worker: str | None = None, batch: int | None = None, once: bool = False,
     counts["reaped"] += reap(worker, policy)
     cutoff = utcnow() if once else None
     while not stop.is_set():
-        if not once:
-            counts["reaped"] += reap(worker, policy)
-        ids = claim(worker, batch, policy, cutoff)
+        try:
+            if not once:
+                counts["reaped"] += reap(worker, policy)
+            ids = claim(worker, batch, policy, cutoff)
+        except OperationalError as exc:
+            if once:
+                raise
+            # The database restarting must not end a long-running worker: wait and try again.
+            db.session.rollback()
+            log.warning("delivery worker %s: database unavailable (%s); retrying", worker, type(exc.orig).__name__)
+            stop.wait(max(interval, 1.0))
+            continue
         if not ids:
             if once:
                 break

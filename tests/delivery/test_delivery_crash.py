@@ -74,3 +74,30 @@ def test_killed_worker_leaves_nothing_behind(delivery_config, receivers, ctx, fi
     assert len(lost_tries) == in_flight
     assert {a.worker for a in db.session.execute(select(DeliveryAttempt).where(DeliveryAttempt.ok)).scalars()} \
         == {"victim", "rescuer"}
+
+
+def test_sigterm_finishes_the_message_in_hand_and_gives_back_the_rest(
+    delivery_config, receivers, ctx, file_ticket, database_url, tmp_path, drain
+):
+    ctx.config.update(SMTP_HOST="", TELEGRAM_BOT_TOKEN="", VENDOR_B24_WEBHOOK_URL="")
+    hook = receivers["webhook"]
+    hook.up()
+    hook.fault.slow_seconds = 0.2
+    for _ in range(8):
+        file_ticket()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": ctx.config["SECRET_KEY"],
+           "WEBHOOK_URL": ctx.config["WEBHOOK_URL"], "WEBHOOK_SECRET": WEBHOOK_SECRET, "WEBHOOK_TIMEOUT": "2"}
+    polite = worker_process(env, "polite", "--batch", "8", log=tmp_path / "polite.log")
+    deadline = time.monotonic() + 30
+    while len(hook.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    polite.send_signal(signal.SIGTERM)
+    assert polite.wait(10) == 0, (tmp_path / "polite.log").read_text()
+
+    states = [(m.state, m.locked_by, m.attempts) for m in rows()]
+    assert all(s == ("sent", None, 1) or s == ("pending", None, 0) for s in states)  # nothing left locked
+    assert 2 <= sum(s[0] == "sent" for s in states) < 8
+    hook.fault.slow_seconds = 0
+    drain()
+    assert [m.state for m in rows()] == ["sent"] * 8
+    assert set(hook.keys().values()) == {1} and len(hook.received) == 8  # a clean stop: no repeats at all
