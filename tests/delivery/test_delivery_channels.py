@@ -3,7 +3,7 @@
 import json
 import logging
 
-from conftest import B24_CODE, SECRETS, TELEGRAM_TOKEN
+from delivery_peers import B24_CODE, SECRETS, TELEGRAM_TOKEN
 from sqlalchemy import select
 
 from database import db
@@ -145,3 +145,21 @@ def test_delivery_log_lists_what_went_where(delivery_config, receivers, ctx, fil
         html = render_template_string('{% include "delivery/_log.html" %}', entries=entries, lang="en")
     assert "delivered" in html and "webhook" in html and "HTTP 500" in html
     assert json.dumps([e.last_error for e in entries]).count(B24_CODE) == 0
+
+
+def test_a_mail_resent_after_a_lost_answer_carries_the_same_message_id(
+    delivery_config, receivers, ctx, file_ticket, drain
+):
+    ctx.config.update(TELEGRAM_BOT_TOKEN="", WEBHOOK_URL="", VENDOR_B24_WEBHOOK_URL="", VENDOR_ALERT_EMAIL="")
+    mailbox = receivers["mail"]
+    mailbox.up()
+    mailbox.fault.slow_seconds = 1.0  # the server keeps the mail but answers after our 0.5 s timeout
+    ticket = file_ticket()
+    drain(deadline=0.1)
+    mailbox.fault.slow_seconds = 0
+    drain()
+    copies = mailbox.to("user@client.test")
+    assert len(copies) == 2  # at-least-once on the wire ...
+    assert {m["Message-ID"] for m in copies} == {f"<{ticket.number}.user@desk.test>"}  # ... one mail to the client
+    message = db.session.execute(select(OutboxMessage)).scalar_one()
+    assert message.state == "sent" and message.attempts == 2

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import WEBHOOK_SECRET
+from delivery_peers import WEBHOOK_SECRET
 from sqlalchemy import select
 
 from database import db, utcnow

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import OPERATOR_SECRET, PORTAL_TOKEN
+from delivery_peers import OPERATOR_SECRET, PORTAL_TOKEN
 from sqlalchemy import select
 
 from database import db
