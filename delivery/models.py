@@ -26,8 +26,6 @@ class OutboxMessage(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # email | telegram | webhook | bitrix24
     event: Mapped[str] = mapped_column(String(32))  # ticket_created | user_followup | staff_reply | status_changed
-    # Which occurrence of the event: "created", "reply:<id>", "status:<status>:<n>"; part of the idempotency key.
-    event_ref: Mapped[str] = mapped_column(String(64), default="")
     recipient: Mapped[str | None] = mapped_column(String(255))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)

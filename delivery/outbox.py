@@ -92,6 +92,8 @@ def notify(ticket: Ticket, event: str, reply: Reply | None = None) -> list[Outbo
         if key in known:
             continue
         payload: dict[str, Any] = {
+            # Which occurrence of the event: "created", "reply:<id>", "status:<status>:<n>" (part of the key).
+            "event_ref": event_ref,
             "template": template,
             "lang": ticket.language if audience == "user" else config["VENDOR_ALERT_LANGUAGE"],
             "audience": audience,
@@ -100,7 +102,7 @@ def notify(ticket: Ticket, event: str, reply: Reply | None = None) -> list[Outbo
             "status": status,
         }
         message = OutboxMessage(
-            ticket_id=ticket.id, channel=channel, event=event, event_ref=event_ref, recipient=recipient,
+            ticket_id=ticket.id, channel=channel, event=event, recipient=recipient,
             idempotency_key=key, payload=payload,
         )
         db.session.add(message)
@@ -131,7 +133,7 @@ def _event_ref(ticket: Ticket, event: str, reply: Reply | None) -> str:
         return f"reply:{reply.id}"
     # A ticket may reach the same status twice (reopened, resolved again): count the earlier changes.
     earlier = db.session.execute(
-        select(func.count(distinct(OutboxMessage.event_ref))).where(
+        select(func.count(distinct(OutboxMessage.payload["event_ref"].as_string()))).where(
             OutboxMessage.ticket_id == ticket.id, OutboxMessage.event == "status_changed"
         )
     ).scalar_one()

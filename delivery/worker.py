@@ -147,7 +147,7 @@ def _prepare(message_id: int, worker: str, policy: Policy) -> Outgoing | None:
         select(exists().where(DeliveryAttempt.message_id == message_id))
     ).scalar_one())
     outgoing = Outgoing(
-        id=message.id, channel=message.channel, event=message.event, event_ref=message.event_ref,
+        id=message.id, channel=message.channel, event=message.event, event_ref=message.payload.get("event_ref", ""),
         recipient=message.recipient or "", idempotency_key=message.idempotency_key, payload=message.payload,
         attempts=message.attempts, tried_before=bool(tried_before), ticket_id=message.ticket_id,
         vendor_record_id=message.ticket.vendor_record_id if needs_history and message.ticket else None,

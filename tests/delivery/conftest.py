@@ -6,7 +6,14 @@ import itertools
 import time
 
 import pytest
-from delivery_peers import (
+from sqlalchemy import func, select
+
+from b24.models import Portal
+from database import db
+from delivery import worker
+from delivery.models import OutboxMessage
+from delivery.outbox import notify
+from tests.delivery.delivery_peers import (
     OPERATOR_SECRET,
     PORTAL_TOKEN,
     TELEGRAM_TOKEN,
@@ -16,13 +23,6 @@ from delivery_peers import (
     TelegramApi,
     WebhookReceiver,
 )
-from sqlalchemy import func, select
-
-from b24.models import Portal
-from database import db
-from delivery import worker
-from delivery.models import OutboxMessage
-from delivery.outbox import notify
 from tickets.models import Reply, Ticket
 
 

@@ -3,13 +3,13 @@
 import json
 import logging
 
-from delivery_peers import B24_CODE, SECRETS, TELEGRAM_TOKEN
 from sqlalchemy import select
 
 from database import db
 from delivery.log import delivery_log
 from delivery.models import DeliveryAttempt, OutboxMessage
 from delivery.outbox import notify
+from tests.delivery.delivery_peers import B24_CODE, SECRETS, TELEGRAM_TOKEN
 
 
 def everything_up(receivers) -> None:

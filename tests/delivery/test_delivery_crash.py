@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from delivery_peers import WEBHOOK_SECRET
 from sqlalchemy import select
 
 from database import db, utcnow
 from delivery.models import DeliveryAttempt, OutboxMessage
+from tests.delivery.delivery_peers import WEBHOOK_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 

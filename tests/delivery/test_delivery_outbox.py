@@ -3,12 +3,12 @@
 import json
 
 import pytest
-from delivery_peers import OPERATOR_SECRET, PORTAL_TOKEN
 from sqlalchemy import select
 
 from database import db
 from delivery.models import OutboxMessage
 from delivery.outbox import notify
+from tests.delivery.delivery_peers import OPERATOR_SECRET, PORTAL_TOKEN
 
 
 def queued() -> list[OutboxMessage]:
@@ -75,7 +75,8 @@ def test_the_same_status_twice_gives_two_distinct_messages(delivery_config, file
         notify(ticket, "status_changed")
         db.session.commit()
     changes = [m for m in queued() if m.event == "status_changed" and m.channel == "email"]
-    assert [m.event_ref for m in changes] == ["status:resolved:1", "status:in_progress:2", "status:resolved:3"]
+    refs = [m.payload["event_ref"] for m in changes]
+    assert refs == ["status:resolved:1", "status:in_progress:2", "status:resolved:3"]
     assert changes[0].payload["status"] == {"from": "new", "to": "resolved"}
     assert len({m.idempotency_key for m in changes}) == 3
 

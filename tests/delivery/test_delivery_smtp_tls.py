@@ -11,12 +11,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from delivery_peers import free_port
 from sqlalchemy import select
 
 from database import db
 from delivery import worker
 from delivery.models import DeliveryAttempt, OutboxMessage
+from tests.delivery.delivery_peers import free_port
 
 PASSWORD = "smtp-password-never-stored"
 
