@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app, send_file
+from flask import Response, send_file
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
@@ -39,17 +39,19 @@ from tickets.uploads import (
     AttachmentRejected,
     FileTooLarge,
     IncomingFile,
-    UploadLimits,
     attachment_dir,
     display_name,
     incoming_dir,
     megabytes,
     parse_upload_request,
+    sweep_incoming,
+    upload_limits,
 )
 
 __all__ = [
     "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "attach", "discard",
-    "parse_upload_request", "send_attachment", "storage_path", "store_upload", "uploaded_files",
+    "parse_upload_request", "send_attachment", "storage_path", "store_upload", "sweep_incoming", "upload_limits",
+    "uploaded_files",
 ]
 
 ROLES = ("video", "file")
@@ -130,7 +132,7 @@ def _on_disk(file: FileStorage, name: str) -> IncomingFile:
     if isinstance(file.stream, IncomingFile) and not file.stream.claimed and not file.stream.closed:
         file.stream.flush()
         return file.stream
-    limits = UploadLimits.from_config(current_app.config)
+    limits = upload_limits()
     copy = IncomingFile(incoming_dir(), limits.file_bytes)
     try:
         while chunk := file.stream.read(CHUNK):

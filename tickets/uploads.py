@@ -7,10 +7,13 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
+import click
 from flask import Request, current_app
+from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -88,6 +91,33 @@ def display_name(filename: str | None) -> str:
         stem, dot, suffix = name.rpartition(".")
         name = (stem[: 200 - len(suffix) - 1] + dot + suffix) if dot and len(suffix) <= 10 else name[:200]
     return name or "file"
+
+
+def upload_limits() -> UploadLimits:
+    """The limits in force for this app, e.g. for a form to warn about a too-big file before sending it."""
+    return UploadLimits.from_config(current_app.config)
+
+
+def sweep_incoming(older_than: float = 24 * 3600) -> int:
+    """Delete temp parts a killed worker left behind in ATTACHMENT_DIR/.incoming; returns how many went."""
+    cutoff = time.time() - older_than
+    removed = 0
+    for part in incoming_dir().glob("*.part"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:  # finished or swept by someone else meanwhile
+            continue
+    return removed
+
+
+@click.command("sweep-uploads")
+@click.option("--hours", default=24.0, show_default=True, help="Delete unfinished uploads older than this.")
+@with_appcontext
+def sweep_uploads_command(hours: float) -> None:
+    """Delete unfinished upload parts left in ATTACHMENT_DIR/.incoming by a killed worker."""
+    click.echo(f"removed {sweep_incoming(hours * 3600)} unfinished upload part(s)")
 
 
 def attachment_dir() -> Path:
@@ -290,6 +320,13 @@ class StreamingFormParser(FormDataParser):
             receiver = _MultipartReceiver(self.limits, self.max_form_memory_size, self.max_form_parts, self.cls)
             form, files = receiver.parse(stream, boundary, content_length)
             return stream, form, files
+        if mimetype == "application/x-www-form-urlencoded" and content_length is None:
+            # A chunked body declares no length, and Werkzeug would read it whole: bound it first.
+            limit = self.max_form_memory_size or FALLBACK_FIELD_BYTES
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise AttachmentRejected(413, "form_too_large")
+            stream = BytesIO(data)
         return super().parse(stream, mimetype, content_length, options)
 
 
@@ -304,7 +341,7 @@ def load_form(request: Request) -> None:
         request.__dict__.update(form=request.parameter_storage_class(), files=request.parameter_storage_class())
         return
     parser = StreamingFormParser(
-        UploadLimits.from_config(current_app.config),
+        upload_limits(),
         max_form_memory_size=request.max_form_memory_size or FALLBACK_FIELD_BYTES,
         max_form_parts=request.max_form_parts,
         cls=request.parameter_storage_class,

@@ -387,3 +387,34 @@ def test_a_missing_stored_file_is_404_not_a_crash(app, stored_video):
     for path in _files_on_disk(app):
         os.remove(path)
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_a_chunked_urlencoded_body_is_bounded_too(app, server):
+    base, _ = server
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000
+
+    def body():
+        yield b"a=" + b"x" * 8_000
+        yield b"x" * 8_000  # no Content-Length: the server only learns the size by reading
+
+    response = requests.post(
+        f"{base}/_test/form-first", data=body(), headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+    small = requests.post(f"{base}/_test/form-first", data=iter([b"a=1"]),
+                          headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert small.json()["a"] == "1"
+
+
+def test_sweep_removes_only_stale_unfinished_parts(app, runner):
+    with app.app_context():
+        from tickets.uploads import incoming_dir
+
+        stale, fresh = incoming_dir() / "old.part", incoming_dir() / "new.part"
+        stale.write_bytes(b"x")
+        fresh.write_bytes(b"y")
+        os.utime(stale, (0, 0))
+    result = runner.invoke(args=["sweep-uploads", "--hours", "1"])
+    assert "removed 1" in result.output
+    assert not stale.exists() and fresh.exists()
