@@ -2,19 +2,27 @@
 
 Typical view (the caller does access control: the portal owning the ticket, or a logged-in console user)::
 
-    form, files = parse_upload_request(request)          # files already on disk, limits enforced
+    try:
+        form, files = parse_upload_request(request)    # files already streamed to disk, limits enforced
+    except AttachmentRejected as exc:                  # 413/400: exc.form has the text fields sent before it
+        return render_form(exc.form, error=exc.description), exc.status
     stored = []
     try:
-        for file in uploaded_files(files, "video"):
-            stored.append(store_upload(file, "video"))     # AttachmentRejected: 415 / 400
+        for file in uploaded_files(files, "video"):    # skips a file input left blank
+            stored.append(store_upload(file, "video"))  # AttachmentRejected 415 wrong type / 400 empty
         ... validate, create the ticket ...
         for item in stored:
-            attach(ticket, item, "video")
+            attach(ticket, item, "video")               # added to the session, not committed
         db.session.commit()
     except Exception:
         for item in stored:
-            discard(item)                                  # nothing stored on failure
+            discard(item)                               # nothing stored on failure
         raise
+
+``request.form`` / ``request.files`` are streamed the same way anywhere in the app (tickets.init_app installs
+UploadRequest), so frame verification may read the form first. Uncaught, AttachmentRejected renders as the
+app's error page with its status and translated message. ``accept_attribute(role)`` gives an ``<input accept>``
+hint and ``upload_limits().file_bytes`` the per-file limit, for a warning before sending.
 """
 
 from __future__ import annotations

@@ -418,3 +418,17 @@ def test_sweep_removes_only_stale_unfinished_parts(app, runner):
     result = runner.invoke(args=["sweep-uploads", "--hours", "1"])
     assert "removed 1" in result.output
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_player_revalidating_gets_304_and_if_range_falls_back_to_the_whole_file(stored_video):
+    url, video = stored_video
+    first = requests.get(url, timeout=10)
+    etag = first.headers["ETag"]
+    assert etag.strip('"') == hashlib.sha256(video).hexdigest()
+    assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+    same = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": etag}, timeout=10)
+    assert same.status_code == 206 and same.content == video[:10]
+    changed = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": '"other"'}, timeout=10)
+    assert changed.status_code == 200 and changed.content == video
+    head = requests.head(url, timeout=10)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(video) and head.content == b""
