@@ -57,7 +57,7 @@ from tickets.uploads import (
 )
 
 __all__ = [
-    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "attach", "discard",
+    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "allowed_label", "attach", "discard",
     "parse_upload_request", "send_attachment", "storage_path", "store_upload", "sweep_incoming", "upload_limits",
     "uploaded_files",
 ]
@@ -100,6 +100,11 @@ def _has_bytes(file: FileStorage) -> bool:
 def accept_attribute(role: str) -> str:
     """The ``accept`` value for a file input of this role (a hint to the browser; the server still sniffs)."""
     return _ACCEPT[role]
+
+
+def allowed_label(role: str) -> str:
+    """The kinds a role accepts, as shown to users: "MP4, MOV, WebM, MKV, AVI"."""
+    return _ALLOWED_LABELS[role]
 
 
 def storage_path(storage_name: str) -> Path:

@@ -175,13 +175,14 @@ def test_the_oversize_page_is_a_clear_translated_message_when_nobody_catches_it(
     base, _ = server
     response = requests.post(
         f"{base}/_test/form-first",
-        files={"video": ("big.mp4", samples.mp4(50_000), "video/mp4")},
+        files={"video": ("<img src=x onerror=alert(1)>.mp4", samples.mp4(50_000), "video/mp4")},
         headers={"Accept": "text/html"},
         timeout=10,
     )
     assert response.status_code == 413
     assert "text/html" in response.headers["Content-Type"]
-    assert "big.mp4" in response.text and "0.01" in response.text
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in response.text and "0.01" in response.text
+    assert "<img src=x" not in response.text  # the uploader's file name is shown, inert
     assert _files_on_disk(app) == []
 
 
