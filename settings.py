@@ -18,11 +18,16 @@ DEFAULTS: dict[str, Any] = {
     "B24_OAUTH_URL": "https://oauth.bitrix.info",
     # OAuth hosts a posted SERVER_ENDPOINT may name; B24_OAUTH_URL is always trusted.
     "B24_TRUSTED_OAUTH_URLS": "https://oauth.bitrix.info,https://oauth.bitrix24.tech",
-    "B24_PLACEMENTS": "DEFAULT_SUPPORT,CRM_DEAL_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,CRM_COMPANY_DETAIL_TOOLBAR",
+    "B24_PLACEMENTS": (
+        "CRM_DEAL_DETAIL_TOOLBAR,CRM_LEAD_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,"
+        "CRM_COMPANY_DETAIL_TOOLBAR,USER_PROFILE_MENU"
+    ),
     "B24_HTTP_TIMEOUT": 10.0,
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
+    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.
     "VENDOR_NAME": "TECHNOUNIT-GROUP",
@@ -41,6 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_MAX_FILES": 20,  # file parts per request
     "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
+    # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
+    "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
+    "bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,bitrix24.uk,bitrix24.in,bitrix24.jp,bitrix24.cn,"
+    "bitrix24.com.br,bitrix24.com.tr,bitrix24.vn,bitrix24.id,bitrix24.co,bitrix24.mx,bitrix24.tech,bitrix24.uz",
+    "BOX_REACHABLE_DAYS": 7,  # a box portal counts as reachable if the app's last REST call succeeded this recently
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
