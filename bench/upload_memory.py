@@ -47,8 +47,12 @@ def sink_app(environ, start_response):
 
 def disk_sink_app(environ, start_response):
     """The second baseline: a bare WSGI app that writes the raw body to a file (what the disk allows)."""
-    with tempfile.TemporaryFile(dir=os.environ["BENCH_UPLOAD_DIR"]) as target:
-        received = _read_body(environ, target.write)
+    fd, name = tempfile.mkstemp(dir=os.environ["BENCH_UPLOAD_DIR"], suffix=".sink")  # as the parser opens its files
+    try:
+        with os.fdopen(fd, "w+b") as target:
+            received = _read_body(environ, target.write)
+    finally:
+        os.unlink(name)
     body = json.dumps({"received": received}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
@@ -106,9 +110,13 @@ def build(target: str):
 
 
 def _serve_werkzeug(target: str, port: int) -> None:
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    make_server("127.0.0.1", port, build(target), threaded=True).serve_forever()
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:  # keep the table readable
+            pass
+
+    make_server("127.0.0.1", port, build(target), threaded=True, request_handler=Quiet).serve_forever()
 
 
 # --- the client side -------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ hint and ``upload_limits().file_bytes`` the per-file limit, for a warning before
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import unicodedata
@@ -41,7 +40,7 @@ from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
 from database import db
 from tickets.models import Attachment, Reply, Ticket
-from tickets.sniffing import FILE_TYPES, HEAD_SIZE, VIDEO_TYPES, TextCheck, identify
+from tickets.sniffing import FILE_TYPES, VIDEO_TYPES, identify
 from tickets.uploads import (
     CHUNK,
     AttachmentRejected,
@@ -126,7 +125,8 @@ def store_upload(file: FileStorage, role: str) -> StoredFile:
     name = display_name(file.filename)
     incoming = _on_disk(file, name)
     try:
-        size, sha256, content_type = _examine(incoming.path, name)
+        size, sha256 = incoming.size, incoming.digest.hexdigest()
+        content_type = identify(bytes(incoming.head), name, incoming.text.finish())
         if size == 0:
             raise AttachmentRejected(400, "attachment_empty", name=name)
         if content_type not in ALLOWED_TYPES[role]:
@@ -158,22 +158,6 @@ def _on_disk(file: FileStorage, name: str) -> IncomingFile:
         copy.close()
         raise
     return copy
-
-
-def _examine(path: Path, name: str) -> tuple[int, str, str | None]:
-    """Size, sha256 and sniffed type in one chunked pass over the file."""
-    digest = hashlib.sha256()
-    text = TextCheck()
-    size = 0
-    head = b""
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            if len(head) < HEAD_SIZE:
-                head += chunk[: HEAD_SIZE - len(head)]
-            digest.update(chunk)
-            text.feed(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest(), identify(head, name, text.finish())
 
 
 def attach(ticket: Ticket, stored: StoredFile, role: str, reply: Reply | None = None) -> Attachment:

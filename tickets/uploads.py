@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import time
@@ -21,6 +22,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from i18n import translate
+from tickets.sniffing import HEAD_SIZE, TextCheck
 
 MB = 1024 * 1024
 # Werkzeug's own read size; the decoder refuses a chunk bigger than MAX_FORM_MEMORY_SIZE, so keep it small.
@@ -140,7 +142,7 @@ class FileTooLarge(Exception):
 
 
 class IncomingFile:
-    """One uploaded part on its way in: written straight to a private temp file, counted as it grows.
+    """One uploaded part on its way in: written straight to a private temp file, counted, hashed and sniffed.
 
     Closing it deletes the temp file unless the attachment store has claimed it (renamed it into the store);
     Flask closes every request's files when the request ends, so an upload nobody kept never lingers.
@@ -153,11 +155,19 @@ class IncomingFile:
         self.limit = limit
         self.size = 0
         self.claimed = False
+        # Examined as it arrives, so keeping it needs no second pass over a gigabyte.
+        self.digest = hashlib.sha256()
+        self.head = bytearray()
+        self.text = TextCheck()
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
         if self.size > self.limit:
             raise FileTooLarge
+        if len(self.head) < HEAD_SIZE:
+            self.head += data[: HEAD_SIZE - len(self.head)]
+        self.digest.update(data)
+        self.text.feed(data)
         return self._file.write(data)
 
     def claim(self, target: Path) -> None:
