@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench.run`` runs them all and prints one table of ratios measured in the same run."""
+"""Benchmarks, one script per concern (``python -m bench.<name>``); ``python -m bench.run`` runs them all, one table."""

@@ -2,24 +2,31 @@
 
 Typical view (the caller does access control: the portal owning the ticket, or a logged-in console user)::
 
-    form, files = parse_upload_request(request)          # files already on disk, limits enforced
+    try:
+        form, files = parse_upload_request(request)    # files already streamed to disk, limits enforced
+    except AttachmentRejected as exc:                  # 413/400: exc.form has the text fields sent before it
+        return render_form(exc.form, error=exc.description), exc.status
     stored = []
     try:
-        for file in uploaded_files(files, "video"):
-            stored.append(store_upload(file, "video"))     # AttachmentRejected: 415 / 400
+        for file in uploaded_files(files, "video"):    # skips a file input left blank
+            stored.append(store_upload(file, "video"))  # AttachmentRejected 415 wrong type / 400 empty
         ... validate, create the ticket ...
         for item in stored:
-            attach(ticket, item, "video")
+            attach(ticket, item, "video")               # added to the session, not committed
         db.session.commit()
     except Exception:
         for item in stored:
-            discard(item)                                  # nothing stored on failure
+            discard(item)                               # nothing stored on failure
         raise
+
+``request.form`` / ``request.files`` are streamed the same way anywhere in the app (tickets.init_app installs
+UploadRequest), so frame verification may read the form first. Uncaught, AttachmentRejected renders as the
+app's error page with its status and translated message. ``accept_attribute(role)`` gives an ``<input accept>``
+hint and ``upload_limits().file_bytes`` the per-file limit, for a warning before sending.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import unicodedata
@@ -27,29 +34,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app, send_file
+from flask import Response, send_file
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
 from database import db
 from tickets.models import Attachment, Reply, Ticket
-from tickets.sniffing import FILE_TYPES, HEAD_SIZE, VIDEO_TYPES, TextCheck, identify
+from tickets.sniffing import FILE_TYPES, VIDEO_TYPES, identify
 from tickets.uploads import (
     CHUNK,
     AttachmentRejected,
     FileTooLarge,
     IncomingFile,
-    UploadLimits,
     attachment_dir,
     display_name,
     incoming_dir,
     megabytes,
     parse_upload_request,
+    sweep_incoming,
+    upload_limits,
 )
 
 __all__ = [
-    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "attach", "discard",
-    "parse_upload_request", "send_attachment", "storage_path", "store_upload", "uploaded_files",
+    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "allowed_label", "attach", "discard",
+    "parse_upload_request", "send_attachment", "storage_path", "store_upload", "sweep_incoming", "upload_limits",
+    "uploaded_files",
 ]
 
 ROLES = ("video", "file")
@@ -92,6 +101,11 @@ def accept_attribute(role: str) -> str:
     return _ACCEPT[role]
 
 
+def allowed_label(role: str) -> str:
+    """The kinds a role accepts, as shown to users: "MP4, MOV, WebM, MKV, AVI"."""
+    return _ALLOWED_LABELS[role]
+
+
 def storage_path(storage_name: str) -> Path:
     """Where a stored file lives; the name is ours (hex), checked so a bad database value cannot escape."""
     if not (storage_name and storage_name.isalnum()):
@@ -111,7 +125,8 @@ def store_upload(file: FileStorage, role: str) -> StoredFile:
     name = display_name(file.filename)
     incoming = _on_disk(file, name)
     try:
-        size, sha256, content_type = _examine(incoming.path, name)
+        size, sha256 = incoming.size, incoming.digest.hexdigest()
+        content_type = identify(bytes(incoming.head), name, incoming.text.finish())
         if size == 0:
             raise AttachmentRejected(400, "attachment_empty", name=name)
         if content_type not in ALLOWED_TYPES[role]:
@@ -130,7 +145,7 @@ def _on_disk(file: FileStorage, name: str) -> IncomingFile:
     if isinstance(file.stream, IncomingFile) and not file.stream.claimed and not file.stream.closed:
         file.stream.flush()
         return file.stream
-    limits = UploadLimits.from_config(current_app.config)
+    limits = upload_limits()
     copy = IncomingFile(incoming_dir(), limits.file_bytes)
     try:
         while chunk := file.stream.read(CHUNK):
@@ -143,22 +158,6 @@ def _on_disk(file: FileStorage, name: str) -> IncomingFile:
         copy.close()
         raise
     return copy
-
-
-def _examine(path: Path, name: str) -> tuple[int, str, str | None]:
-    """Size, sha256 and sniffed type in one chunked pass over the file."""
-    digest = hashlib.sha256()
-    text = TextCheck()
-    size = 0
-    head = b""
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            if len(head) < HEAD_SIZE:
-                head += chunk[: HEAD_SIZE - len(head)]
-            digest.update(chunk)
-            text.feed(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest(), identify(head, name, text.finish())
 
 
 def attach(ticket: Ticket, stored: StoredFile, role: str, reply: Reply | None = None) -> Attachment:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
+import click
 from flask import Request, current_app
+from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -18,6 +22,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from i18n import translate
+from tickets.sniffing import HEAD_SIZE, TextCheck
 
 MB = 1024 * 1024
 # Werkzeug's own read size; the decoder refuses a chunk bigger than MAX_FORM_MEMORY_SIZE, so keep it small.
@@ -90,6 +95,33 @@ def display_name(filename: str | None) -> str:
     return name or "file"
 
 
+def upload_limits() -> UploadLimits:
+    """The limits in force for this app, e.g. for a form to warn about a too-big file before sending it."""
+    return UploadLimits.from_config(current_app.config)
+
+
+def sweep_incoming(older_than: float = 24 * 3600) -> int:
+    """Delete temp parts a killed worker left behind in ATTACHMENT_DIR/.incoming; returns how many went."""
+    cutoff = time.time() - older_than
+    removed = 0
+    for part in incoming_dir().glob("*.part"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:  # finished or swept by someone else meanwhile
+            continue
+    return removed
+
+
+@click.command("sweep-uploads")
+@click.option("--hours", default=24.0, show_default=True, help="Delete unfinished uploads older than this.")
+@with_appcontext
+def sweep_uploads_command(hours: float) -> None:
+    """Delete unfinished upload parts left in ATTACHMENT_DIR/.incoming by a killed worker."""
+    click.echo(f"removed {sweep_incoming(hours * 3600)} unfinished upload part(s)")
+
+
 def attachment_dir() -> Path:
     path = Path(current_app.config["ATTACHMENT_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -110,7 +142,7 @@ class FileTooLarge(Exception):
 
 
 class IncomingFile:
-    """One uploaded part on its way in: written straight to a private temp file, counted as it grows.
+    """One uploaded part on its way in: written straight to a private temp file, counted, hashed and sniffed.
 
     Closing it deletes the temp file unless the attachment store has claimed it (renamed it into the store);
     Flask closes every request's files when the request ends, so an upload nobody kept never lingers.
@@ -123,11 +155,19 @@ class IncomingFile:
         self.limit = limit
         self.size = 0
         self.claimed = False
+        # Examined as it arrives, so keeping it needs no second pass over a gigabyte.
+        self.digest = hashlib.sha256()
+        self.head = bytearray()
+        self.text = TextCheck()
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
         if self.size > self.limit:
             raise FileTooLarge
+        if len(self.head) < HEAD_SIZE:
+            self.head += data[: HEAD_SIZE - len(self.head)]
+        self.digest.update(data)
+        self.text.feed(data)
         return self._file.write(data)
 
     def claim(self, target: Path) -> None:
@@ -290,6 +330,13 @@ class StreamingFormParser(FormDataParser):
             receiver = _MultipartReceiver(self.limits, self.max_form_memory_size, self.max_form_parts, self.cls)
             form, files = receiver.parse(stream, boundary, content_length)
             return stream, form, files
+        if mimetype == "application/x-www-form-urlencoded" and content_length is None:
+            # A chunked body declares no length, and Werkzeug would read it whole: bound it first.
+            limit = self.max_form_memory_size or FALLBACK_FIELD_BYTES
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise AttachmentRejected(413, "form_too_large")
+            stream = BytesIO(data)
         return super().parse(stream, mimetype, content_length, options)
 
 
@@ -304,7 +351,7 @@ def load_form(request: Request) -> None:
         request.__dict__.update(form=request.parameter_storage_class(), files=request.parameter_storage_class())
         return
     parser = StreamingFormParser(
-        UploadLimits.from_config(current_app.config),
+        upload_limits(),
         max_form_memory_size=request.max_form_memory_size or FALLBACK_FIELD_BYTES,
         max_form_parts=request.max_form_parts,
         cls=request.parameter_storage_class,

@@ -175,13 +175,14 @@ def test_the_oversize_page_is_a_clear_translated_message_when_nobody_catches_it(
     base, _ = server
     response = requests.post(
         f"{base}/_test/form-first",
-        files={"video": ("big.mp4", samples.mp4(50_000), "video/mp4")},
+        files={"video": ("<img src=x onerror=alert(1)>.mp4", samples.mp4(50_000), "video/mp4")},
         headers={"Accept": "text/html"},
         timeout=10,
     )
     assert response.status_code == 413
     assert "text/html" in response.headers["Content-Type"]
-    assert "big.mp4" in response.text and "0.01" in response.text
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in response.text and "0.01" in response.text
+    assert "<img src=x" not in response.text  # the uploader's file name is shown, inert
     assert _files_on_disk(app) == []
 
 
@@ -387,3 +388,48 @@ def test_a_missing_stored_file_is_404_not_a_crash(app, stored_video):
     for path in _files_on_disk(app):
         os.remove(path)
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_a_chunked_urlencoded_body_is_bounded_too(app, server):
+    base, _ = server
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000
+
+    def body():
+        yield b"a=" + b"x" * 8_000
+        yield b"x" * 8_000  # no Content-Length: the server only learns the size by reading
+
+    response = requests.post(
+        f"{base}/_test/form-first", data=body(), headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+    small = requests.post(f"{base}/_test/form-first", data=iter([b"a=1"]),
+                          headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert small.json()["a"] == "1"
+
+
+def test_sweep_removes_only_stale_unfinished_parts(app, runner):
+    with app.app_context():
+        from tickets.uploads import incoming_dir
+
+        stale, fresh = incoming_dir() / "old.part", incoming_dir() / "new.part"
+        stale.write_bytes(b"x")
+        fresh.write_bytes(b"y")
+        os.utime(stale, (0, 0))
+    result = runner.invoke(args=["sweep-uploads", "--hours", "1"])
+    assert "removed 1" in result.output
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_player_revalidating_gets_304_and_if_range_falls_back_to_the_whole_file(stored_video):
+    url, video = stored_video
+    first = requests.get(url, timeout=10)
+    etag = first.headers["ETag"]
+    assert etag.strip('"') == hashlib.sha256(video).hexdigest()
+    assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+    same = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": etag}, timeout=10)
+    assert same.status_code == 206 and same.content == video[:10]
+    changed = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": '"other"'}, timeout=10)
+    assert changed.status_code == 200 and changed.content == video
+    head = requests.head(url, timeout=10)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(video) and head.content == b""

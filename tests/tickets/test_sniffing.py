@@ -6,6 +6,7 @@ import pytest
 
 from tests.tickets import media_samples as samples
 from tickets.sniffing import TextCheck, identify, sniff
+from tickets.uploads import display_name
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,20 @@ def test_text_needs_a_log_suffix_and_utf8_throughout():
         check = TextCheck()
         check.feed(bad)
         assert not check.finish()
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\Desktop\\server.log", "server.log"),
+        ("bad\r\nX-Injected: 1\r\n.txt", "badX-Injected: 1.txt"),  # no header injection via the name
+        ("..", "file"),
+        ("", "file"),
+        (None, "file"),
+        ("Скриншот ошибки.png", "Скриншот ошибки.png"),
+        ("x" * 300 + ".webm", "x" * 195 + ".webm"),
+    ],
+)
+def test_display_names_are_safe_to_show_and_never_paths(raw, shown):
+    assert display_name(raw) == shown
