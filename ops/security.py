@@ -18,6 +18,8 @@ from settings import csv
 # Paths the portal frames: the main page, the installer, every placement.
 FRAMED_PREFIXES = ("/placements/",)
 FRAMED_PATHS = ("/", "/install")
+# Pages for people outside the portal (the vendor console): also X-Frame-Options, for browsers without CSP.
+PAGES_FOR_PEOPLE = ("/console",)
 # Development tools that set their own rules (the sandbox portal frames the app, it is never framed itself).
 UNTOUCHED_PREFIXES = ("/sandbox",)
 
@@ -80,7 +82,9 @@ def add_security_headers(response: Response) -> Response:
             headers["X-Frame-Options"] = "DENY"
     else:
         _set_csp(headers, f"frame-ancestors {NOBODY}")
-        headers["X-Frame-Options"] = "DENY"
+        if path.startswith(PAGES_FOR_PEOPLE):
+            # For browsers too old for CSP: the console is where a click could do harm.
+            headers["X-Frame-Options"] = "DENY"
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         _secure_cookies(response)
