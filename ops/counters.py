@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import event, select
 from werkzeug.wrappers import Response
 
@@ -21,24 +21,38 @@ from ops.security import is_framed_path
 
 log = logging.getLogger(__name__)
 
-_pending: Counter[str] = Counter()
-_lock = threading.Lock()
-_last_flush = time.monotonic()
+class _Pending:
+    """This app's counts not yet written, kept per app so test apps in one process never mix theirs."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.last_flush = time.monotonic()
+
+
+def _pending() -> _Pending | None:
+    if not has_app_context():
+        return None
+    return current_app.extensions.setdefault("ops.counters", _Pending())
 
 
 def count(name: str, amount: int = 1) -> None:
     """Add to a counter; it reaches the database with the next flush."""
-    with _lock:
-        _pending[name] += amount
+    pending = _pending()
+    if pending is not None:
+        with pending.lock:
+            pending.counts[name] += amount
 
 
 def flush() -> None:
     """Write this process's pending counts to the shared table."""
-    global _last_flush
-    with _lock:
-        batch = dict(_pending)
-        _pending.clear()
-        _last_flush = time.monotonic()
+    pending = _pending()
+    if pending is None:
+        return
+    with pending.lock:
+        batch = dict(pending.counts)
+        pending.counts.clear()
+        pending.last_flush = time.monotonic()
     if not batch:
         return
     table = MetricCounter.__table__
@@ -48,8 +62,8 @@ def flush() -> None:
                 upsert_add(conn, table, {"name": name}, "value", amount)
     except Exception as exc:
         # A database outage must not fail the request that happened to flush: keep the counts for next time.
-        with _lock:
-            _pending.update(batch)
+        with pending.lock:
+            pending.counts.update(batch)
         log.warning("metric counters not flushed: %s", exc.__class__.__name__)
 
 
@@ -67,7 +81,8 @@ def _count_placement_open(response: Response) -> Response:
             count("placement_opens")
         elif request.path == "/install":
             count("installs")
-    if time.monotonic() - _last_flush >= current_app.config["COUNTER_FLUSH_SECONDS"]:
+    pending = _pending()
+    if pending and time.monotonic() - pending.last_flush >= current_app.config["COUNTER_FLUSH_SECONDS"]:
         flush()
     return response
 

@@ -111,3 +111,15 @@ def test_no_secret_in_logs_or_pages_after_install_open_and_filing(app, sandbox, 
                     if r.name == "b24desk.request" and r.fields.get("path") == "/placements/support/submit"]
     assert submit_lines and submit_lines[0]["member_id"] == portal.member_id
     assert submit_lines[0]["ticket"].startswith("TU-")
+
+
+def test_metrics_count_installs_placement_opens_and_tickets_filed(app, sandbox):
+    portal = _contracted(app, sandbox, "acme")
+    page = open_support(sandbox, portal)
+    open_support(sandbox, portal)
+    assert submit(page, fields("acme", video_url="https://v.example/m")).status_code == 200
+    body = app.test_client().get("/metrics").get_data(as_text=True)
+    assert "b24desk_installs_total 1\n" in body
+    assert "b24desk_placement_opens_total 2\n" in body  # the submit and the token pages are not opens
+    assert "b24desk_tickets_filed_total 1\n" in body
+    assert 'b24desk_portals{status="active"} 1\n' in body
