@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,7 +54,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     app_info: dict[str, Any] = {}
     reached = True
     try:
-        answer = client.batch(WHO_IS_ASKING)["result"]
+        answer = _who_is_asking(client, frame)
         user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
         admin = answer.get("admin") in (True, "true", "Y", 1)
         app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
@@ -94,6 +97,28 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         context=context,
     )
     return Visit(portal=portal, visitor=visitor, reached=reached)
+
+
+# A repeat open with the same token (the user reopening Support within the hour) asks the portal nothing: the
+# answer is remembered for the token's life, at most B24_VERIFY_CACHE_SECONDS, like the OAuth verification.
+_asked: dict[str, tuple[float, dict[str, Any]]] = {}
+_asked_lock = threading.Lock()
+
+
+def _who_is_asking(client: PortalClient, frame: Frame) -> dict[str, Any]:
+    key = hashlib.sha256(f"{frame.client_endpoint}|{frame.auth_id}".encode()).hexdigest()
+    now = time.monotonic()
+    with _asked_lock:
+        hit = _asked.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+    answer = client.batch(WHO_IS_ASKING)["result"]
+    ttl = min(frame.auth_expires, current_app.config.get("B24_VERIFY_CACHE_SECONDS", 300))
+    with _asked_lock:
+        if len(_asked) > 10_000:
+            _asked.clear()
+        _asked[key] = (now + ttl, answer)
+    return answer
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
