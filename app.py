@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     import b24
+    import console
     import contracts
     import delivery
     import placements
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     contracts.init_app(app)
     delivery.init_app(app)
     placements.init_app(app)
+    console.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox
 

@@ -38,6 +38,12 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
     "ATTACHMENT_MAX_MB": 1024,
     "FRAME_TOKEN_TTL": 3600,
+    # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
+    "CONSOLE_SESSION_MINUTES": 480,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,
+    "CONSOLE_LOGIN_WINDOW_MINUTES": 15,
+    "CONSOLE_PAGE_SIZE": 50,
+    "CONSOLE_DEFAULT_REACTION_HOURS": 24,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
