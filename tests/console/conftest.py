@@ -114,3 +114,42 @@ def make_contract(app):
             db.session.commit()
             return contract.id
     return make
+
+
+class FakePortalRest:
+    """A Bitrix24 portal's REST endpoint on 127.0.0.1: answers app.info and batch like the real one."""
+
+    def __init__(self, version: int = 5):
+        from flask import Flask, jsonify, request
+
+        self.version = version
+        self.calls: list[tuple[str, dict]] = []
+        rest = Flask("fake_portal")
+        timing = {"start": 0, "finish": 0, "duration": 0.01, "processing": 0.01,
+                  "date_start": "2026-01-01T00:00:00+00:00", "date_finish": "2026-01-01T00:00:00+00:00"}
+
+        @rest.post("/rest/<method>.json")
+        def call(method: str):
+            body = request.get_json(silent=True) or {}
+            self.calls.append((method, body))
+            if method == "app.info":
+                return jsonify(result={"ID": 7, "CODE": "local.test.app", "VERSION": self.version, "STATUS": "P",
+                                       "INSTALLED": True, "PAYMENT_EXPIRED": "N", "DAYS": None,
+                                       "LICENSE": "ru_project", "LICENSE_FAMILY": "project"}, time=timing)
+            if method == "batch":
+                done = {name: True for name in body.get("cmd", {})}
+                return jsonify(result={"result": done, "result_error": [], "result_total": [], "result_next": [],
+                                       "result_time": {}}, time=timing)
+            return jsonify(error="ERROR_METHOD_NOT_FOUND", error_description="Method not found"), 404
+
+        from tests.conftest import LiveServer
+
+        self.server = LiveServer(rest).start()
+        self.url = self.server.url
+
+
+@pytest.fixture
+def fake_portal_rest():
+    rest = FakePortalRest()
+    yield rest
+    rest.server.stop()
