@@ -194,7 +194,8 @@ def test_bind_again_sends_the_placement_batch(app, console, registry, fake_porta
                             headers={"Accept-Language": "en"})
     assert "bound again" in response.get_data(as_text=True)
     method, body = fake_portal_rest.calls[0]
-    assert method == "batch" and any(k.startswith("bind_DEFAULT_SUPPORT") for k in body["cmd"])
+    assert method == "batch" and "bind_ONAPPUPDATE" in body["cmd"]
+    assert any(k.startswith("bind_CRM_") for k in body["cmd"])
     with app.app_context():
         assert db.session.get(Portal, registry["cafe"]).history[-1].kind == "handlers_bound"
 
