@@ -82,7 +82,11 @@ def protect_responses(app: Flask) -> None:
     def console_headers(response):
         if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
             response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            # Added to a policy the response already has (e.g. an attachment's sandbox), never replacing it.
+            policy = response.headers.get("Content-Security-Policy")
+            response.headers["Content-Security-Policy"] = (
+                f"{policy}; frame-ancestors 'none'" if policy else "frame-ancestors 'none'"
+            )
             response.headers["X-Content-Type-Options"] = "nosniff"
             response.headers["Referrer-Policy"] = "same-origin"
             response.headers.setdefault("Cache-Control", "no-store")

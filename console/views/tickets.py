@@ -24,6 +24,10 @@ try:  # the attachment store (HTTP Range) lands from its own branch; until then 
     from tickets.attachments import send_attachment
 except ImportError:  # pragma: no cover - depends on which branches are merged
     send_attachment = None
+try:  # the delivery log lands from the delivery branch; until then the page says it is not there yet
+    from delivery.log import delivery_log
+except ImportError:  # pragma: no cover - depends on which branches are merged
+    delivery_log = None
 
 
 def staff_directory() -> dict[int, StaffUser]:
@@ -100,7 +104,7 @@ def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | Non
         reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
         context=context_rows(ticket.context or {}), staff_by_id=staff_directory(),
         answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
-        has_delivery_log=_has_template("delivery/_log.html"),
+        delivery_entries=delivery_log(ticket) if delivery_log and _has_template("delivery/_log.html") else None,
     )
 
 
