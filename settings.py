@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_SESSION_MINUTES": 480,
     "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,
     "CONSOLE_LOGIN_WINDOW_MINUTES": 15,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS_PER_IP": 50,  # failures from one IP over all emails within the window
     "CONSOLE_PAGE_SIZE": 50,
     "CONSOLE_DEFAULT_REACTION_HOURS": 24,
 }

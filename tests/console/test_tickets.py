@@ -228,3 +228,23 @@ def test_the_video_attachment_is_served_with_range_requests(app, console, make_p
     assert part.status_code == 206 and part.data == body[100:200]
     assert part.headers["Content-Range"] == f"bytes 100-199/{len(body)}"
     assert console.get(f"/console/tickets/TU-2026-00101/attachments/{att_id}").status_code == 404
+
+
+def test_an_inbox_page_costs_the_same_number_of_queries_whatever_its_size(app, console, make_portal, make_ticket,
+                                                                           make_contract, make_staff):
+    from tests.console.test_portals import _count_queries
+
+    ivan = make_staff("ivan@vendor.test", "Ivan Ops")
+    for n in range(24):
+        portal = make_portal(f"q{n:02d}.bitrix24.ru")
+        make_contract(f"Q-{n}", portal)
+        make_ticket(portal, contract_number=f"Q-{n}", assignee_id=ivan.id if n % 2 else None)
+    small = _count_queries(app, lambda: console.get("/console/tickets?per_page=2"))
+    large = _count_queries(app, lambda: console.get("/console/tickets?per_page=24"))
+    assert small == large <= 6  # staff, count, rows, staff directory (+ the session's own)
+
+
+def test_a_link_that_is_not_http_is_never_made_clickable(console, make_portal, make_ticket):
+    number = make_ticket(make_portal(), video_url="javascript:alert(1)")
+    html = console.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
