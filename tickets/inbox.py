@@ -89,34 +89,28 @@ def visible_tickets(include_vulnerabilities: bool) -> ColumnElement[bool]:
     return true() if include_vulnerabilities else Ticket.category != VULNERABILITY
 
 
-def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
-    """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
+def inbox_conditions(filters: InboxFilters, now: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the inbox; the overdue one needs ``Contract`` outer-joined by number."""
     now = now or utcnow()
-    overdue = overdue_condition(now)
-    stmt = (
-        select(Ticket, Portal.domain, promised_hours_column().label("promised"), overdue.label("overdue"))
-        .join(Portal, Portal.id == Ticket.portal_id)
-        .outerjoin(Contract, Contract.number == Ticket.contract_number)
-        .where(visible_tickets(filters.include_vulnerabilities))
-    )
+    conditions: list[ColumnElement[bool]] = [visible_tickets(filters.include_vulnerabilities)]
     if filters.status in TICKET_STATUSES:
-        stmt = stmt.where(Ticket.status == filters.status)
+        conditions.append(Ticket.status == filters.status)
     elif filters.status == "open":
-        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+        conditions.append(Ticket.status.in_(OPEN_STATUSES))
     if filters.portal_id:
-        stmt = stmt.where(Ticket.portal_id == filters.portal_id)
+        conditions.append(Ticket.portal_id == filters.portal_id)
     if filters.category in CATEGORIES:
-        stmt = stmt.where(Ticket.category == filters.category)
+        conditions.append(Ticket.category == filters.category)
     if filters.overdue:
-        stmt = stmt.where(overdue)
+        conditions.append(overdue_condition(now))
     if filters.assignee == "none":
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
+        conditions.append(Ticket.assignee_id.is_(None))
     elif filters.assignee:
-        stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
+        conditions.append(Ticket.assignee_id == int(filters.assignee))
     q = (filters.q or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(
+        conditions.append(or_(
             Ticket.number == q.upper(),
             func.lower(Ticket.number).like(like),
             func.lower(Ticket.what_done).like(like),
@@ -125,9 +119,30 @@ def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
             func.lower(Ticket.user_name).like(like),
             func.lower(Ticket.contact_email).like(like),
         ))
+    return conditions
+
+
+def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
+    """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
+    now = now or utcnow()
+    stmt = (
+        select(Ticket, Portal.domain, promised_hours_column().label("promised"),
+               overdue_condition(now).label("overdue"))
+        .join(Portal, Portal.id == Ticket.portal_id)
+        .outerjoin(Contract, Contract.number == Ticket.contract_number)
+        .where(*inbox_conditions(filters, now))
+    )
     column = INBOX_SORTS.get(filters.sort, Ticket.created_at)
     order = column.desc() if filters.descending else column.asc()
     return stmt.order_by(order, Ticket.id.desc() if filters.descending else Ticket.id.asc())
+
+
+def inbox_count_query(filters: InboxFilters, now: datetime | None = None) -> Select:
+    """COUNT(*) of the inbox without the joins the count does not need (the contract only for overdue)."""
+    stmt = select(func.count()).select_from(Ticket)
+    if filters.overdue:
+        stmt = stmt.outerjoin(Contract, Contract.number == Ticket.contract_number)
+    return stmt.where(*inbox_conditions(filters, now))
 
 
 def _inbox_row(row) -> InboxRow:
@@ -138,7 +153,8 @@ def _inbox_row(row) -> InboxRow:
 
 def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page[InboxRow]:
     """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is."""
-    return paginate(inbox_query(filters, now), page, per_page, _inbox_row)
+    now = now or utcnow()
+    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, count=inbox_count_query(filters, now))
 
 
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:

@@ -45,6 +45,8 @@ def desk(app, make_portal, make_ticket, make_contract):
 def test_the_inbox_lists_tickets_newest_first_without_vulnerability_reports(console, desk):
     html = console.get("/console/tickets", headers=EN).get_data(as_text=True)
     assert _numbers(html) == ["TU-2026-00102", "TU-2026-00101", "TU-2026-00103", "TU-2026-00104"]
+    assert "Found: 4" in html
+    assert "Found: 1" in console.get("/console/tickets?overdue=1", headers=EN).get_data(as_text=True)
     assert "XSS" not in html and "vulnerability" not in html
 
 
