@@ -17,7 +17,7 @@ from sqlalchemy.types import Date
 from b24.models import PORTAL_STATUSES, Portal
 from contracts.models import Contract
 from database import db, utcnow
-from paging import Page, paginate
+from paging import COUNT_CAP, Page, paginate
 from tickets.inbox import visible_tickets
 from tickets.models import OPEN_STATUSES, Ticket
 
@@ -146,10 +146,13 @@ def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
 
 
 def portal_page(
-    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None
+    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None, cap: int | None = COUNT_CAP
 ) -> Page[PortalRow]:
-    """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size."""
-    result = paginate(portal_query(filters, today), page, per_page, lambda row: row[0])
+    """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size.
+
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    """
+    result = paginate(portal_query(filters, today), page, per_page, lambda row: row[0], cap=cap)
     result.items = decorate(result.items, filters.include_vulnerabilities, today)
     return result
 

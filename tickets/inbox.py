@@ -6,6 +6,7 @@ out unless the caller passes ``include_vulnerabilities=True`` (policy: private t
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,11 +18,12 @@ from sqlalchemy.types import DateTime
 from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
-from paging import Page, paginate
+from paging import COUNT_CAP, Page, paginate
 from tickets.models import CATEGORIES, OPEN_STATUSES, TICKET_STATUSES, Ticket
 from tickets.sqltime import hours_between
 
 VULNERABILITY = "vulnerability"
+TICKET_NUMBER_RE = re.compile(r"^[A-Za-z]{1,16}-\d{4}-\d+$")
 INBOX_SORTS = {
     "created": Ticket.created_at,
     "updated": Ticket.updated_at,
@@ -108,10 +110,11 @@ def inbox_conditions(filters: InboxFilters, now: datetime | None = None) -> list
     elif filters.assignee:
         conditions.append(Ticket.assignee_id == int(filters.assignee))
     q = (filters.q or "").strip()
-    if q:
+    if TICKET_NUMBER_RE.match(q):
+        conditions.append(Ticket.number == q.upper())  # a whole number: the unique index, no text scan
+    elif q:
         like = f"%{q.lower()}%"
         conditions.append(or_(
-            Ticket.number == q.upper(),
             func.lower(Ticket.number).like(like),
             func.lower(Ticket.what_done).like(like),
             func.lower(Ticket.what_expected).like(like),
@@ -138,8 +141,8 @@ def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
 
 
 def inbox_count_query(filters: InboxFilters, now: datetime | None = None) -> Select:
-    """COUNT(*) of the inbox without the joins the count does not need (the contract only for overdue)."""
-    stmt = select(func.count()).select_from(Ticket)
+    """The inbox's rows for counting, without the joins a count does not need (the contract only for overdue)."""
+    stmt = select(Ticket.id)
     if filters.overdue:
         stmt = stmt.outerjoin(Contract, Contract.number == Ticket.contract_number)
     return stmt.where(*inbox_conditions(filters, now))
@@ -151,10 +154,15 @@ def _inbox_row(row) -> InboxRow:
                     reaction_hours=reaction_hours(ticket))
 
 
-def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page[InboxRow]:
-    """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is."""
+def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None,
+               cap: int | None = COUNT_CAP) -> Page[InboxRow]:
+    """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is.
+
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    """
     now = now or utcnow()
-    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, count=inbox_count_query(filters, now))
+    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, count=inbox_count_query(filters, now),
+                    cap=cap)
 
 
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:

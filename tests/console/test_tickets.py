@@ -250,3 +250,16 @@ def test_a_link_that_is_not_http_is_never_made_clickable(console, make_portal, m
     number = make_ticket(make_portal(), video_url="javascript:alert(1)")
     html = console.get(f"/console/tickets/{number}").get_data(as_text=True)
     assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+
+
+def test_counting_stops_at_the_cap_and_paging_still_knows_what_follows(app, make_portal, make_ticket):
+    portal = make_portal()
+    for n in range(5):
+        make_ticket(portal, number=f"TU-2026-0030{n}")
+    with app.app_context():
+        first = inbox_page(InboxFilters(), 1, 2, cap=3)
+        last = inbox_page(InboxFilters(), 3, 2, cap=3)
+        exact = inbox_page(InboxFilters(), 1, 2, cap=None)
+    assert (first.total, first.total_capped, first.has_next) == (3, True, True)
+    assert [r.ticket.number for r in last.items] == ["TU-2026-00300"] and not last.has_next
+    assert (exact.total, exact.total_capped, exact.pages) == (5, False, 3)
