@@ -76,6 +76,8 @@ def test_developer_answers_a_ticket_after_watching_its_video(app, live_app, page
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/console/tickets")
+    assert page.locator(f'tr[data-ticket="{number}"]').count() == 1
+    screenshot(page, "console-inbox")
 
     page.click("text=Portals")
     page.fill("input[name=q]", "didox-shop")
@@ -110,6 +112,13 @@ def test_developer_answers_a_ticket_after_watching_its_video(app, live_app, page
     answer = page.locator('article[data-kind="fixed_in_version"]')
     assert "2.5.0" in answer.inner_text()
     screenshot(page, "console-ticket-answered")
+
+    page.click("a[lang=ru]")  # the language switch keeps the page
+    page.wait_for_url(f"**/console/tickets/{number}")
+    assert "Исправлено в версии" in page.content() and "Ответ пользователю" in page.content()
+    page.goto(f"{live_app}/console/portals/{portal_id}")
+    assert "История домена и версий" in page.content()
+    screenshot(page, "console-portal-ru")
 
     with app.app_context():
         reply = db.session.execute(select(Reply).where(Reply.kind == "fixed_in_version")).scalar_one()
