@@ -1,0 +1,1 @@
+"""Benchmarks, one script per concern, each run as ``python -m bench.<name>`` and reporting against a baseline."""
