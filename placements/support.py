@@ -15,6 +15,7 @@ from b24.frames import verify_frame
 from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
 from database import db
+from delivery.log import delivery_log
 from i18n import translate
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
@@ -179,6 +180,7 @@ def render_ticket(visitor: Visitor, ticket, *, body: str = "", rejected: FilingR
         visitor=visitor,
         ticket=ticket,
         replies=queries.public_replies(ticket),
+        deliveries=delivery_log(ticket, audience="user"),
         answer_kinds=ANSWER_KINDS,
         operator_names={op.code: op.name for op in recommended_operators()},
         body=body,
