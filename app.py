@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ops.init_app(app)
 
     import b24
+    import console
     import contracts
     import delivery
     import placements
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     contracts.init_app(app)
     delivery.init_app(app)
     placements.init_app(app)
+    console.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox
 

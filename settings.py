@@ -59,6 +59,13 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
     "RATE_LIMITS_OFF": False,
     "MAX_BODY_KB": 1024,  # any body that is not a multipart upload (events, frames, JSON) is refused above this
+    # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
+    "CONSOLE_SESSION_MINUTES": 480,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,
+    "CONSOLE_LOGIN_WINDOW_MINUTES": 15,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS_PER_IP": 50,  # failures from one IP over all emails within the window
+    "CONSOLE_PAGE_SIZE": 50,
+    "CONSOLE_DEFAULT_REACTION_HOURS": 24,
     # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
     "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
     "bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,bitrix24.uk,bitrix24.in,bitrix24.jp,bitrix24.cn,"

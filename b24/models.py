@@ -24,7 +24,7 @@ class Portal(db.Model):
     client_endpoint: Mapped[str | None] = mapped_column(String(512))
     server_endpoint: Mapped[str | None] = mapped_column(String(512))
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    app_version: Mapped[int | None]
+    app_version: Mapped[int | None] = mapped_column(index=True)  # the console's version filter
     app_status: Mapped[str | None] = mapped_column(String(1))
     license: Mapped[str | None] = mapped_column(String(64))
     license_family: Mapped[str | None] = mapped_column(String(64))
@@ -42,10 +42,10 @@ class Portal(db.Model):
     installer_user_id: Mapped[int | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    installed_at: Mapped[datetime | None]
+    installed_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
     updated_at: Mapped[datetime | None]
     uninstalled_at: Mapped[datetime | None]
-    last_seen_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
 
     history: Mapped[list[PortalEvent]] = relationship(
         back_populates="portal", order_by="PortalEvent.id", cascade="all, delete-orphan"

@@ -1,0 +1,41 @@
+"""Staff decisions on the portal registry: blocking a portal and lifting the block, each kept in its history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from b24.models import Portal
+from database import db
+
+
+class RegistryError(ValueError):
+    """The change does not apply to the portal as it is (e.g. unblocking a portal that is not blocked)."""
+
+
+def block_portal(portal: Portal, by: str, reason: str | None = None) -> None:
+    """Refuse the portal's Support button from now on; recorded as a ``blocked`` event (not committed)."""
+    if portal.status == "blocked":
+        raise RegistryError("The portal is already blocked.")
+    detail = f"by {by}" + (f": {reason.strip()}" if reason and reason.strip() else "")
+    portal.record("blocked", portal.status, "blocked", detail=detail[:512])
+    portal.status = "blocked"
+
+
+def unblock_portal(portal: Portal, by: str) -> None:
+    """Lift a block: the portal returns to uninstalled if Bitrix24 said so meanwhile, else to active."""
+    if portal.status != "blocked":
+        raise RegistryError("The portal is not blocked.")
+    restored = "uninstalled" if portal.uninstalled_at else ("active" if portal.installed_at else "new")
+    portal.record("unblocked", "blocked", restored, detail=f"by {by}"[:512])
+    portal.status = restored
+
+
+def find_portal(text: str) -> Portal | None:
+    """A portal by its member_id or its domain (how staff name a portal in a form)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return db.session.execute(
+        select(Portal).where(or_(Portal.member_id == text, func.lower(Portal.domain) == text.lower()))
+        .order_by(Portal.id).limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,179 @@
+"""Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
+
+Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract come
+from one GROUP BY / one IN query for the whole page (or a joined subquery when the list is filtered or sorted
+by them), never from a query per row. The JSON API reuses these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.types import Date
+
+from b24.models import PORTAL_STATUSES, Portal
+from contracts.models import Contract
+from database import db, utcnow
+from paging import COUNT_CAP, Page, paginate
+from tickets.inbox import visible_tickets
+from tickets.models import OPEN_STATUSES, Ticket
+
+CONTRACT_STATES = ("active", "expired", "future", "none")
+PORTAL_SORTS = {
+    "domain": Portal.domain,
+    "member_id": Portal.member_id,
+    "status": Portal.status,
+    "version": Portal.app_version,
+    "installed": Portal.installed_at,
+    "last_seen": Portal.last_seen_at,
+}
+
+
+@dataclass
+class PortalFilters:
+    """What the portal list is narrowed to; every field optional."""
+
+    q: str | None = None
+    status: str | None = None
+    version: int | None = None
+    contract: str | None = None  # one of CONTRACT_STATES
+    sort: str = "domain"
+    descending: bool = False
+    include_vulnerabilities: bool = False  # whether vulnerability reports count as open tickets
+
+
+@dataclass
+class PortalRow:
+    portal: Portal
+    open_tickets: int
+    contract: Contract | None
+    contract_state: str
+
+
+def _open_counts(include_vulnerabilities: bool, portal_ids: list[int] | None = None):
+    stmt = select(Ticket.portal_id, func.count().label("open_tickets")).where(
+        Ticket.status.in_(OPEN_STATUSES), visible_tickets(include_vulnerabilities))
+    if portal_ids is not None:
+        stmt = stmt.where(Ticket.portal_id.in_(portal_ids))
+    return stmt.group_by(Ticket.portal_id)
+
+
+def _current_contracts():
+    """Each portal's current contract: the one that ends last (ties: the newest)."""
+    ranked = select(
+        Contract.id,
+        Contract.portal_id,
+        func.row_number().over(partition_by=Contract.portal_id,
+                               order_by=(Contract.valid_to.desc(), Contract.id.desc())).label("rank"),
+    ).where(Contract.portal_id.is_not(None)).subquery("ranked_contracts")
+    return select(ranked.c.id, ranked.c.portal_id).where(ranked.c.rank == 1).subquery("current_contract")
+
+
+def contract_state(contract: Contract | None, today: date) -> str:
+    """active / expired / future / none, the same rule as ``contract_state_column``."""
+    if contract is None:
+        return "none"
+    if contract.valid_to < today:
+        return "expired"
+    return "future" if contract.valid_from > today else "active"
+
+
+def contract_state_column(today: date) -> ColumnElement[str]:
+    """active / expired / future / none for the outer-joined ``Contract``."""
+    day = literal(today, Date())
+    return case(
+        (Contract.id.is_(None), "none"),
+        (Contract.valid_to < day, "expired"),
+        (Contract.valid_from > day, "future"),
+        else_="active",
+    )
+
+
+def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
+    """The portals matching ``filters`` as one ordered SELECT of ``Portal``.
+
+    The current contract and the open-ticket counts are joined only when the filter or the sort needs
+    them; otherwise ``decorate`` fetches them for just the portals on the page.
+    """
+    today = today or utcnow().date()
+    stmt = select(Portal)
+    sorts: dict[str, ColumnElement] = dict(PORTAL_SORTS)
+    if filters.contract in CONTRACT_STATES or filters.sort == "contract_end":
+        current = _current_contracts()
+        stmt = (stmt.outerjoin(current, current.c.portal_id == Portal.id)
+                .outerjoin(Contract, Contract.id == current.c.id))
+        if filters.contract in CONTRACT_STATES:
+            stmt = stmt.where(contract_state_column(today) == filters.contract)
+        sorts["contract_end"] = Contract.valid_to
+    if filters.sort == "open_tickets":
+        counts = _open_counts(filters.include_vulnerabilities).subquery("open_counts")
+        stmt = stmt.outerjoin(counts, counts.c.portal_id == Portal.id)
+        sorts["open_tickets"] = func.coalesce(counts.c.open_tickets, 0)
+    q = (filters.q or "").strip().lower()
+    if q:
+        stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
+    if filters.status in PORTAL_STATUSES:
+        stmt = stmt.where(Portal.status == filters.status)
+    if filters.version is not None:
+        stmt = stmt.where(Portal.app_version == filters.version)
+    column = sorts.get(filters.sort, Portal.domain)
+    order = column.desc() if filters.descending else column.asc()
+    return stmt.order_by(order, Portal.id.desc() if filters.descending else Portal.id.asc())
+
+
+def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
+             today: date | None = None) -> list[PortalRow]:
+    """Portals with their open-ticket counts and current contracts: two queries, however many portals."""
+    today = today or utcnow().date()
+    ids = [p.id for p in portals]
+    if not ids:
+        return []
+    counts = {pid: n for pid, n in db.session.execute(_open_counts(include_vulnerabilities, ids))}
+    current: dict[int, Contract] = {}
+    for contract in db.session.execute(
+        select(Contract).where(Contract.portal_id.in_(ids))
+        .order_by(Contract.portal_id, Contract.valid_to.desc(), Contract.id.desc())
+    ).scalars():
+        current.setdefault(contract.portal_id, contract)
+    return [
+        PortalRow(portal=p, open_tickets=int(counts.get(p.id, 0)), contract=current.get(p.id),
+                  contract_state=contract_state(current.get(p.id), today))
+        for p in portals
+    ]
+
+
+def portal_page(
+    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None, cap: int | None = COUNT_CAP
+) -> Page[PortalRow]:
+    """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size.
+
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    """
+    result = paginate(portal_query(filters, today), page, per_page, lambda row: row[0], cap=cap)
+    result.items = decorate(result.items, filters.include_vulnerabilities, today)
+    return result
+
+
+def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 1000) -> Iterator[PortalRow]:
+    """Every portal matching ``filters``, streamed from the database in batches (for the CSV export)."""
+    result = db.session.execute(portal_query(filters, today).execution_options(yield_per=batch))
+    for chunk in result.scalars().partitions():
+        yield from decorate(list(chunk), filters.include_vulnerabilities, today)
+
+
+def known_versions() -> list[int]:
+    """The app versions installed anywhere, for the version filter."""
+    return list(db.session.execute(
+        select(Portal.app_version).where(Portal.app_version.is_not(None)).distinct().order_by(Portal.app_version)
+    ).scalars())
+
+
+def portal_contracts(portal_id: int) -> list[Contract]:
+    """Every contract of a portal, the latest ending first."""
+    return list(db.session.execute(
+        select(Contract).where(Contract.portal_id == portal_id).order_by(Contract.valid_to.desc(), Contract.id.desc())
+    ).scalars())
+
