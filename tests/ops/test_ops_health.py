@@ -168,3 +168,17 @@ def test_a_connection_lost_after_the_answer_does_not_turn_it_into_a_500(app, dat
     assert response.get_json() == {"ticket": "TU-2026-000001"}
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar_one() == 1  # the pool handed out a live connection
+
+
+def test_ready_once_flask_db_upgrade_has_run_with_the_real_migrations(app_config, tmp_path):
+    app_config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    fresh = create_app(app_config)
+    client = fresh.test_client()
+    assert client.get("/readyz").status_code == 503  # never migrated
+    result = fresh.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    body = client.get("/readyz").get_json()
+    assert body["checks"]["migrations"] == "current"
+    assert body["status"] == "ready"
+    with fresh.app_context():
+        db.engine.dispose()
