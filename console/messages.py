@@ -85,6 +85,7 @@ _STRINGS = {
     "c_created": ("Поступила", "Arrived"),
     "c_reaction": ("Время реакции", "Reaction time"),
     "c_promised": ("Обещано, ч", "Promised, h"),
+    "c_promised_within": ("по договору — в течение {h} ч", "promised within {h} h"),
     "c_overdue": ("Просрочена", "Overdue"),
     "c_overdue_only": ("Только просроченные", "Overdue only"),
     "c_hours": ("{h} ч", "{h} h"),
