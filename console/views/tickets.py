@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, send_file, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from b24.registry import find_portal
@@ -15,20 +13,14 @@ from console.blueprint import bp
 from console.models import StaffUser
 from console.views import notice, render
 from database import db
+from delivery.log import delivery_log
+from delivery.operations import retry_dead
 from paging import clamp
 from tickets import answers
+from tickets.attachments import send_attachment
 from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
 from tickets.inbox import ticket_by_number as find_ticket
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
-
-try:  # the attachment store (HTTP Range) lands from its own branch; until then Flask's conditional send_file
-    from tickets.attachments import send_attachment
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    send_attachment = None
-try:  # the delivery log lands from the delivery branch; until then the page says it is not there yet
-    from delivery.log import delivery_log
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    delivery_log = None
 
 
 def staff_directory() -> dict[int, StaffUser]:
@@ -105,17 +97,8 @@ def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | Non
         reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
         context=context_rows(ticket.context or {}), staff_by_id=staff_directory(),
         answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
-        delivery_entries=delivery_log(ticket) if delivery_log and _has_template("delivery/_log.html") else None,
+        delivery_entries=delivery_log(ticket),
     )
-
-
-def _has_template(name: str) -> bool:
-    """The delivery log partial comes from the delivery package's branch; the page works without it."""
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
 
 
 @bp.get("/tickets/<number>")
@@ -189,11 +172,13 @@ def ticket_attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != item.id:
         abort(404, description="No such attachment.")
-    if send_attachment is not None:
-        return send_attachment(attachment)
-    path = Path(current_app.config["ATTACHMENT_DIR"]) / Path(attachment.storage_name).name
-    if not path.is_file():
-        abort(404, description="The attachment's file is missing.")
-    # conditional=True answers Range requests (206), which <video> needs to seek.
-    return send_file(path, mimetype=attachment.content_type, conditional=True,
-                     download_name=attachment.original_name, as_attachment=attachment.role != "video")
+    return send_attachment(attachment)
+
+
+@bp.post("/tickets/<number>/deliveries/retry")
+def ticket_deliveries_retry(number: str) -> ResponseReturnValue:
+    """Put the ticket's dead messages back in line (the channel is fixed now, or was down for long)."""
+    item = _ticket_or_404(number)
+    revived = retry_dead(item.id)
+    notice("success" if revived else "info", "deliveries_retried" if revived else "deliveries_none_dead")
+    return redirect(url_for("console.ticket", number=item.number))

@@ -263,3 +263,27 @@ def test_counting_stops_at_the_cap_and_paging_still_knows_what_follows(app, make
     assert (first.total, first.total_capped, first.has_next) == (3, True, True)
     assert [r.ticket.number for r in last.items] == ["TU-2026-00300"] and not last.has_next
     assert (exact.total, exact.total_capped, exact.pages) == (5, False, 3)
+
+
+def test_dead_deliveries_are_shown_and_can_be_retried_from_the_ticket_page(app, console, desk):
+    from delivery.models import OutboxMessage
+
+    with app.app_context():
+        ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00101")).scalar_one()
+        db.session.add(OutboxMessage(ticket_id=ticket.id, channel="webhook", event="ticket_created",
+                                     idempotency_key="TU-2026-00101:test-dead", state="dead", attempts=10,
+                                     last_error="HTTP 500 from the receiver", payload={"audience": "vendor"}))
+        db.session.commit()
+    page = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
+    assert "HTTP 500 from the receiver" in page and 'id="retry-deliveries"' in page
+
+    refused = console.client.post("/console/tickets/TU-2026-00101/deliveries/retry")  # no CSRF token
+    assert refused.status_code in (400, 403)
+    response = console.post("/console/tickets/TU-2026-00101/deliveries/retry")
+
+    assert response.status_code == 302
+    with app.app_context():
+        message = db.session.execute(select(OutboxMessage)).scalar_one()
+        assert (message.state, message.attempts) == ("pending", 0)
+    page = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
+    assert "Failed messages are queued again." in page and 'id="retry-deliveries"' not in page
