@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
+import secrets
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -127,3 +128,29 @@ def api_token(setup) -> str | None:
         db.session.commit()
         db.engine.dispose()
     return secret
+
+
+def console_session(setup) -> dict[str, str] | None:
+    """Headers carrying a signed-in console session (a staff account made for the benchmark), or None."""
+    if not has_module("console.staff"):
+        return None
+    from console.staff import create_user
+    from database import db
+
+    email = f"bench-{secrets.token_hex(4)}@vendor.example"
+    app = _app(setup)
+    with app.app_context():
+        create_user(email, "Bench", "bench-password-1234")
+        db.session.commit()
+        db.engine.dispose()
+    browser = requests.Session()
+    login = browser.get(f"{setup.gunicorn.url}/console/login", timeout=30)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    if token is None:
+        raise RuntimeError("the console login page carries no CSRF field")
+    signed_in = browser.post(f"{setup.gunicorn.url}/console/login", timeout=30, allow_redirects=False,
+                             data={"email": email, "password": "bench-password-1234",
+                                   "csrf_token": html.unescape(token.group(1))})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"console sign-in answered {signed_in.status_code}")
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies)}

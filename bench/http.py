@@ -82,7 +82,16 @@ def filing_requests(setup: Setup, count: int) -> list[load.Request] | str:
     return [("POST", filing.open_form(setup, n), {"files": filing.submission(setup, n)}) for n in range(count)]
 
 
-def listing_requests(setup: Setup, count: int) -> list[load.Request] | str:
+def console_listing(setup: Setup, count: int) -> list[load.Request] | str:
+    from bench import filing
+
+    headers = filing.console_session(setup)
+    if headers is None:
+        return "the console (console.staff) is not in this build"
+    return [("GET", f"{setup.gunicorn.url}/console/portals", {"headers": headers})] * count
+
+
+def api_listing(setup: Setup, count: int) -> list[load.Request] | str:
     from bench import filing
 
     token = filing.api_token(setup)
@@ -115,7 +124,9 @@ def run(full: bool = False, workers: int = 2, threads: int = 4, clients: int = 4
         repeat = load.median_of(rounds, lambda: [again[n % len(again)] for n in range(count)], clients)
         rows.append(Row("http", f"{label}, repeat open", repeat.rps, "req/s", repeat.rps / bare.rps, _errors(repeat)))
 
-        for case, build in (("file a ticket", filing_requests), ("list portals", listing_requests)):
+        cases = (("file a ticket", filing_requests), ("list portals: console page", console_listing),
+                 ("list portals: API", api_listing))
+        for case, build in cases:
             batch = build(setup, count)
             if isinstance(batch, str):
                 rows.append(Row("http", case, None, "req/s", None, f"skipped: {batch}"))
