@@ -99,3 +99,25 @@ def test_no_token_or_secret_in_logs_or_pages_after_install_events_and_opens(app,
         assert secret not in logged
         for page in pages:
             assert secret not in page
+
+
+def test_sql_in_the_consoles_portal_search_and_sort_is_data(app, client):
+    import re
+
+    from console.staff import create_user
+
+    with app.app_context():
+        create_user("sec@vendor.example", "Sec", "sec-password-12345")
+        db.session.add(Portal(member_id="m-sql", domain="shop.bitrix24.ru", status="active", settings={}))
+        db.session.commit()
+    login = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    assert client.post("/console/login", data={"email": "sec@vendor.example", "password": "sec-password-12345",
+                                               "csrf_token": token}).status_code == 302
+    for query in ({"q": SQL}, {"sort": SQL}, {"status": SQL}, {"q": "shop%' --"}):
+        response = client.get("/console/portals", query_string=query)
+        assert response.status_code in (200, 400), (query, response.status_code)
+        if "q" in query:
+            assert "shop.bitrix24.ru" not in response.get_data(as_text=True), query  # matched as text only
+    assert _portal_count(app) == 1
+    assert "shop.bitrix24.ru" in client.get("/console/portals", query_string={"q": "shop"}).get_data(as_text=True)
