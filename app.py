@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     i18n.init_app(app)
 
+    import api
     import b24
     import contracts
     import delivery
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     contracts.init_app(app)
     delivery.init_app(app)
     placements.init_app(app)
+    api.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox
 

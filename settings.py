@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
     "ATTACHMENT_MAX_MB": 1024,
     "FRAME_TOKEN_TTL": 3600,
+    "SUPPORT_REACTION_HOURS": 24,  # promised reaction time for tickets without a contract
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -1,0 +1,209 @@
+"""Reading API input: query parameters into filters and pages, JSON bodies into checked values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Request
+
+from api.errors import ApiError, InvalidBody, InvalidParameters
+from b24.models import PORTAL_STATUSES
+from b24.registry import CONTRACT_STATES, PortalFilters
+from paging import MAX_LIMIT, PageRequest, decode_cursor
+from tickets.inbox import TicketFilters
+from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES
+
+REPLY_KINDS = (*ANSWER_KINDS, "note")
+MAX_SEARCH = 100
+MAX_BODY = 20000
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class _Reader:
+    """Collects one message per bad parameter so the client sees all of them at once."""
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.errors: dict[str, str] = {}
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str | None:
+        value = self.args.get(name)
+        if value is None or value == "":
+            return None
+        if value not in options:
+            self.errors[name] = f"must be one of: {', '.join(options)}"
+            return None
+        return value
+
+    def integer(self, name: str, default: int | None, low: int, high: int | None = None) -> int | None:
+        value = self.args.get(name)
+        if value is None or value == "":
+            return default
+        if not re.fullmatch(r"-?\d{1,12}", value):
+            self.errors[name] = "must be a whole number"
+            return default
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.errors[name] = f"must be between {low} and {high}" if high is not None else f"must be at least {low}"
+            return default
+        return number
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.args.get(name)
+        if value is None or value == "":
+            return None
+        if value.lower() not in _BOOLEANS:
+            self.errors[name] = "must be true or false"
+            return None
+        return _BOOLEANS[value.lower()]
+
+    def text(self, name: str, limit: int) -> str | None:
+        value = (self.args.get(name) or "").strip()
+        if len(value) > limit:
+            self.errors[name] = f"must be at most {limit} characters"
+            return None
+        if "\x00" in value:
+            self.errors[name] = "must not contain NUL characters"
+            return None
+        return value or None
+
+    def page(self, kinds: tuple[type, ...]) -> PageRequest:
+        limit = self.integer("limit", 50, 1, MAX_LIMIT)
+        offset = self.integer("offset", 0, 0, 10_000_000)
+        cursor = self.args.get("cursor") or None
+        after = None
+        if cursor is not None:
+            if self.args.get("offset"):
+                self.errors["cursor"] = "give either cursor or offset, not both"
+            else:
+                try:
+                    after = decode_cursor(cursor, kinds)
+                except ValueError as exc:
+                    self.errors["cursor"] = str(exc)
+        return PageRequest(limit=limit or 50, offset=offset or 0, after=after)
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidParameters(self.errors)
+
+
+def portal_query(request: Request) -> tuple[PortalFilters, PageRequest]:
+    reader = _Reader(request.args)
+    filters = PortalFilters(
+        status=reader.choice("status", PORTAL_STATUSES),
+        version=reader.integer("version", None, 0, 1_000_000),
+        contract=reader.choice("contract", CONTRACT_STATES),
+        search=reader.text("q", MAX_SEARCH),
+    )
+    page = reader.page((str, int))
+    reader.done()
+    return filters, page
+
+
+def ticket_query(request: Request, include_vulnerabilities: bool) -> tuple[TicketFilters, PageRequest]:
+    reader = _Reader(request.args)
+    category = reader.choice("category", CATEGORIES)
+    if category == "vulnerability" and not include_vulnerabilities:
+        reader.errors["category"] = "vulnerability reports are not visible to this token"
+    filters = TicketFilters(
+        status=reader.choice("status", TICKET_STATUSES),
+        portal=reader.text("portal", 64),
+        category=category,
+        overdue=reader.boolean("overdue"),
+        assignee_id=reader.integer("assignee_id", None, 0, 2**31 - 1),
+        search=reader.text("q", MAX_SEARCH),
+        include_vulnerabilities=include_vulnerabilities,
+    )
+    page = reader.page((datetime, int))
+    reader.done()
+    return filters, page
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; 415 for another content type, 400 when it does not parse."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "The body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise InvalidBody({"body": "must be a JSON object"})
+    return data
+
+
+def reply_input(data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """(kind, body, data) of a reply, checked against the policy answer kinds and the data each carries."""
+    errors: dict[str, str] = {}
+    unknown = set(data) - {"kind", "body", "data"}
+    for name in sorted(unknown):
+        errors[name] = "unknown field"
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in REPLY_KINDS:
+        errors["kind"] = f"must be one of: {', '.join(REPLY_KINDS)}"
+        kind = None
+    body = data.get("body", "")
+    if not isinstance(body, str):
+        errors["body"] = "must be a string"
+        body = ""
+    elif len(body) > MAX_BODY:
+        errors["body"] = f"must be at most {MAX_BODY} characters"
+    elif "\x00" in body:
+        errors["body"] = "must not contain NUL characters"
+    body = body.strip()
+    fields = data.get("data", {})
+    if fields is None:
+        fields = {}
+    if not isinstance(fields, dict):
+        errors["data"] = "must be an object"
+        fields = {}
+    needed = ANSWER_KINDS.get(kind or "", ())
+    clean: dict[str, str] = {}
+    for name in sorted(set(fields) - set(needed)):
+        errors[f"data.{name}"] = "not used by this kind of answer" if kind else "unknown field"
+    for name in needed:
+        value = fields.get(name)
+        problem = _data_problem(name, value)
+        if problem:
+            errors[f"data.{name}"] = problem
+        else:
+            clean[name] = value.strip()
+    if kind and not needed and not body and "body" not in errors:
+        errors["body"] = "must not be empty for this kind"
+    if errors:
+        raise InvalidBody(errors)
+    return kind, body, clean
+
+
+def _data_problem(name: str, value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "is required for this kind of answer"
+    value = value.strip()
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if name == "version":
+        return None if len(value) <= 64 else "must be at most 64 characters"
+    if name == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "must be a date as YYYY-MM-DD"
+        return None if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "must be a date as YYYY-MM-DD"
+    if name == "link":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 1024:
+            return "must be an http(s) link of at most 1024 characters"
+        return None
+    return None
+
+
+def status_input(data: dict[str, Any]) -> str:
+    errors: dict[str, str] = {name: "unknown field" for name in data if name != "status"}
+    status = data.get("status")
+    if not isinstance(status, str) or status not in TICKET_STATUSES:
+        errors["status"] = f"must be one of: {', '.join(TICKET_STATUSES)}"
+    if errors:
+        raise InvalidBody(errors)
+    return status
