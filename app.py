@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 import i18n
@@ -68,7 +68,14 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error_page(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        response = make_response(
+            _error_page(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        )
+        # Keep what the exception says in headers, e.g. Allow on a 405 (RFC 9110 requires it).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

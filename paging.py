@@ -58,7 +58,7 @@ def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
                 raise ValueError("not a cursor from a previous page")
             out.append(value)
         else:
-            if not isinstance(value, str):
+            if not isinstance(value, str) or "\x00" in value:
                 raise ValueError("not a cursor from a previous page")
             out.append(value)
     return tuple(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.params import LINK_PATTERN, MAX_BODY, MAX_SEARCH
 from b24.models import PORTAL_STATUSES
 from b24.registry import CONTRACT_STATES
 from paging import MAX_LIMIT
@@ -43,15 +44,18 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": STR, "example": "TU-2026-000001"}
+NO_NUL_QUERY = r"^[^\x00]*$"
 PAGING = [
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}, "Items per page."),
     _query("offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0},
            "Items to skip; not together with cursor."),
     _query("cursor", STR, "next_cursor of the previous page (faster than offset on deep pages)."),
 ]
-SEARCH = _query("q", {"type": "string", "maxLength": 100}, "Case-insensitive part of the text to find.")
+SEARCH = _query("q", {"type": "string", "maxLength": MAX_SEARCH, "pattern": NO_NUL_QUERY},
+                "Case-insensitive part of the text to find.")
 UNAUTHORIZED = _error("No token, not a bearer token, or an unknown or revoked token.")
-BAD_QUERY = _error("A query parameter is not valid; details names each one.")
+BAD_QUERY = _error("A query parameter is unknown or not valid; details names each one.")
 NOT_FOUND = _error("Nothing with that identifier (or not visible to this token).")
 
 
@@ -85,6 +89,26 @@ TICKET_ITEM = {
     "overdue": {"type": "boolean", "description": "Open, unanswered and past due_at."},
     "reaction_minutes": _nullable({"type": "integer", "description": "First answer minus arrival."}),
 }
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; the API refuses it everywhere
+NON_BLANK = {"type": "string", "minLength": 1, "maxLength": MAX_BODY, "pattern": r"^[^\x00]*\S[^\x00]*$"}
+DATA_FIELDS = {
+    "version": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[^\x00]*\S[^\x00]*$"},
+    "date": {"type": "string", "format": "date"},
+    "link": {"type": "string", "format": "uri", "maxLength": 1024, "pattern": LINK_PATTERN},
+}
+
+
+def _reply_input(kind: str) -> dict[str, Any]:
+    fields = ANSWER_KINDS.get(kind, ())
+    body = NON_BLANK if not fields else {"type": "string", "maxLength": MAX_BODY, "pattern": NO_NUL}
+    properties: dict[str, Any] = {"kind": {"type": "string", "enum": [kind]}, "body": body}
+    required = ["kind"] if fields else ["kind", "body"]
+    if fields:
+        properties["data"] = _object({name: DATA_FIELDS[name] for name in fields})
+        required.append("data")
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -147,26 +171,13 @@ SCHEMAS: dict[str, Any] = {
     }),
     "TicketPage": _page_of("TicketItem"),
     "ReplyInput": {
-        "type": "object",
-        "required": ["kind"],
-        "additionalProperties": False,
-        "properties": {
-            "kind": {"type": "string", "enum": REPLY_KINDS,
-                     "description": "A policy §3.2 answer, or note for an internal note."},
-            "body": {"type": "string", "maxLength": 20000,
-                     "description": "Required (non-empty) for kinds that carry no data."},
-            "data": {
-                "type": "object", "additionalProperties": False,
-                "description": "Per kind: " + "; ".join(
-                    f"{k}: {', '.join(v) or '-'}" for k, v in ANSWER_KINDS.items()),
-                "properties": {
-                    "version": {"type": "string", "maxLength": 64},
-                    "date": {"type": "string", "format": "date"},
-                    "link": {"type": "string", "format": "uri", "maxLength": 1024},
-                },
-            },
-        },
+        "description": "A policy §3.2 answer, or kind note for an internal note. Each kind carries its own data; "
+                       "kinds without data need a body.",
+        "oneOf": [_ref(f"Reply_{kind}") for kind in REPLY_KINDS],
+        "discriminator": {"propertyName": "kind",
+                          "mapping": {kind: f"#/components/schemas/Reply_{kind}" for kind in REPLY_KINDS}},
     },
+    **{f"Reply_{kind}": _reply_input(kind) for kind in REPLY_KINDS},
     "ReplyCreated": _object({"ticket": _object({"number": STR, "status": STR}), "reply": _ref("Reply")}),
     "StatusInput": {
         "type": "object", "required": ["status"], "additionalProperties": False,
@@ -179,7 +190,7 @@ SCHEMAS: dict[str, Any] = {
 def _write(summary: str, input_schema: str, ok_status: str, ok: dict[str, Any]) -> dict[str, Any]:
     return {
         "summary": summary,
-        "parameters": [{"name": "number", "in": "path", "required": True, "schema": STR}],
+        "parameters": [NUMBER],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(input_schema)}}},
         "responses": {
             ok_status: ok,
@@ -208,14 +219,16 @@ PATHS: dict[str, Any] = {
     }},
     "/portals/{member_id}": {"get": {
         "summary": "One portal with its history, contracts and recent tickets",
-        "parameters": [{"name": "member_id", "in": "path", "required": True, "schema": STR}],
-        "responses": {"200": _json("The portal.", _ref("Portal")), "401": UNAUTHORIZED, "404": NOT_FOUND},
+        "parameters": [{"name": "member_id", "in": "path", "required": True, "schema": STR,
+                        "example": "a1b2c3d4e5f60718293a4b5c6d7e8f90"}],
+        "responses": {"200": _json("The portal.", _ref("Portal")), "400": BAD_QUERY, "401": UNAUTHORIZED,
+                      "404": NOT_FOUND},
     }},
     "/tickets": {"get": {
         "summary": "Tickets, newest first",
         "parameters": [
             _query("status", {"type": "string", "enum": list(TICKET_STATUSES)}, "Ticket status."),
-            _query("portal", {"type": "string", "maxLength": 64}, "The portal's member_id."),
+            _query("portal", {"type": "string", "maxLength": 64, "pattern": NO_NUL_QUERY}, "The portal's member_id."),
             _query("category", {"type": "string", "enum": list(CATEGORIES)},
                    "Category; vulnerability only for tokens allowed to see those reports."),
             _query("overdue", {"type": "boolean"}, "Open, unanswered and past the promised reaction time."),
@@ -229,8 +242,9 @@ PATHS: dict[str, Any] = {
     "/tickets/{number}": {"get": {
         "summary": "One ticket with its full context, replies (internal notes flagged), attachments, deliveries",
         "description": "Never includes the payment-operator connection data.",
-        "parameters": [{"name": "number", "in": "path", "required": True, "schema": STR}],
-        "responses": {"200": _json("The ticket.", _ref("Ticket")), "401": UNAUTHORIZED, "404": NOT_FOUND},
+        "parameters": [NUMBER],
+        "responses": {"200": _json("The ticket.", _ref("Ticket")), "400": BAD_QUERY, "401": UNAUTHORIZED,
+                      "404": NOT_FOUND},
     }},
     "/tickets/{number}/replies": {"post": _write(
         "Answer the ticket (a policy answer kind) or add an internal note", "ReplyInput", "201",

@@ -52,6 +52,8 @@ def portals():
 
 @bp.get("/portals/<member_id>")
 def portal(member_id: str):
+    params.no_parameters(request)
+    member_id = params.identifier(member_id)
     today = date.today()
     found = db.session.execute(
         select(Portal).where(Portal.member_id == member_id)
@@ -89,14 +91,15 @@ def tickets():
 
 @bp.get("/tickets/<number>")
 def ticket(number: str):
-    detail = ticket_detail(number, may_see_vulnerabilities(current_token()))
+    params.no_parameters(request)
+    detail = ticket_detail(params.identifier(number), may_see_vulnerabilities(current_token()))
     if detail is None:
         raise NotFound(f"No ticket {number}.")
     return jsonify(out.ticket_detail(detail, date.today()))
 
 
 def _ticket_for_change(number: str):
-    detail = ticket_detail(number, may_see_vulnerabilities(current_token()))
+    detail = ticket_detail(params.identifier(number), may_see_vulnerabilities(current_token()))
     if detail is None:
         raise NotFound(f"No ticket {number}.")
     return detail.ticket

@@ -80,8 +80,7 @@ def test_vulnerability_reports_are_hidden_from_a_token_without_permission(client
     assert _numbers(client, auth) == [visible.number]
     response, body = _get(client, auth, f"/api/v1/tickets/{private.number}")
     assert response.status_code == 404
-    response, body = _get(client, auth, "/api/v1/tickets", category="vulnerability")
-    assert response.status_code == 400 and "category" in body["details"]
+    assert _numbers(client, auth, category="vulnerability") == []
     response = client.post(f"/api/v1/tickets/{private.number}/status", headers=auth, json={"status": "closed"})
     assert response.status_code == 404
 
