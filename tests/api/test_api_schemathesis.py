@@ -12,7 +12,14 @@ from schemathesis.checks import positive_data_acceptance
 from api.openapi import document
 from database import db
 
-schema = schemathesis.openapi.from_dict(document())
+
+@pytest.fixture
+def api_schema():
+    # Loaded at run time, not at collection: building the cases costs seconds, paid only when this test runs.
+    return schemathesis.openapi.from_dict(document())
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
 EXAMPLE_MEMBER = "a1b2c3d4e5f60718293a4b5c6d7e8f90"  # the examples the document gives for path parameters
 EXAMPLE_TICKET = "TU-2026-000001"
 
