@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     import api
     import b24
+    import console
     import contracts
     import delivery
     import placements
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     contracts.init_app(app)
     delivery.init_app(app)
     placements.init_app(app)
+    console.init_app(app)
     api.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox

@@ -1,76 +1,54 @@
-"""Pages of a listing: limit with offset or an opaque keyset cursor, shared by the console and the API."""
+"""One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Select, func, select
+
+from database import db
+
 T = TypeVar("T")
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
-    # The keyset position after which the page starts (the sort key of the last row seen), decoded.
-    after: tuple[Any, ...] | None = None
+MAX_PER_PAGE = 200
 
 
 @dataclass
 class Page(Generic[T]):
     items: list[T]
-    limit: int
-    offset: int | None
-    next_cursor: str | None = None
-    next_offset: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
-def encode_cursor(values: tuple[Any, ...]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
-    """The keyset values in ``cursor``, converted to ``kinds``; ValueError when it was not made by us."""
+def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, int]:
+    """Page number and size from untrusted input: positive integers, the size at most MAX_PER_PAGE."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("not a cursor from a previous page") from exc
-    if not isinstance(values, list) or len(values) != len(kinds):
-        raise ValueError("not a cursor from a previous page")
-    out: list[Any] = []
-    for value, kind in zip(values, kinds, strict=True):
-        if kind is datetime:
-            if not isinstance(value, str):
-                raise ValueError("not a cursor from a previous page")
-            out.append(datetime.fromisoformat(value))
-        elif kind is int:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ValueError("not a cursor from a previous page")
-            out.append(value)
-        else:
-            if not isinstance(value, str) or "\x00" in value:
-                raise ValueError("not a cursor from a previous page")
-            out.append(value)
-    return tuple(out)
+        page = max(1, int(page))
+    except (TypeError, ValueError):
+        page = 1
+    try:
+        per_page = min(MAX_PER_PAGE, max(1, int(per_page)))
+    except (TypeError, ValueError):
+        per_page = default_per_page
+    return page, per_page
 
 
-def window(rows: list[T], page: PageRequest, key) -> Page[T]:
-    """Cut the limit+1 rows a query returned into a page, with the links to the next one."""
-    has_more = len(rows) > page.limit
-    items = rows[: page.limit]
-    result: Page[T] = Page(items=items, limit=page.limit, offset=None if page.after else page.offset)
-    if has_more and items:
-        result.next_cursor = encode_cursor(key(items[-1]))
-        if page.after is None:
-            result.next_offset = page.offset + page.limit
-    return result
+def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T]) -> Page[T]:
+    """Run ``stmt`` (already filtered and ordered) for one page; ``row`` turns each result row into an item."""
+    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[row(r) for r in rows], total=int(total), page=page, per_page=per_page)

@@ -18,11 +18,16 @@ DEFAULTS: dict[str, Any] = {
     "B24_OAUTH_URL": "https://oauth.bitrix.info",
     # OAuth hosts a posted SERVER_ENDPOINT may name; B24_OAUTH_URL is always trusted.
     "B24_TRUSTED_OAUTH_URLS": "https://oauth.bitrix.info,https://oauth.bitrix24.tech",
-    "B24_PLACEMENTS": "DEFAULT_SUPPORT,CRM_DEAL_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,CRM_COMPANY_DETAIL_TOOLBAR",
+    "B24_PLACEMENTS": (
+        "CRM_DEAL_DETAIL_TOOLBAR,CRM_LEAD_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,"
+        "CRM_COMPANY_DETAIL_TOOLBAR,USER_PROFILE_MENU"
+    ),
     "B24_HTTP_TIMEOUT": 10.0,
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
+    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.
     "VENDOR_NAME": "TECHNOUNIT-GROUP",
@@ -38,7 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
     "ATTACHMENT_MAX_MB": 1024,
     "FRAME_TOKEN_TTL": 3600,
-    "SUPPORT_REACTION_HOURS": 24,  # promised reaction time for tickets without a contract
+    # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
+    "CONSOLE_SESSION_MINUTES": 480,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,
+    "CONSOLE_LOGIN_WINDOW_MINUTES": 15,
+    "CONSOLE_PAGE_SIZE": 50,
+    "CONSOLE_DEFAULT_REACTION_HOURS": 24,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

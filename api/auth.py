@@ -1,25 +1,24 @@
-"""Bearer authentication for the API and what the authenticated token may see."""
+"""Bearer authentication for the API and what the authenticated token may see and do."""
 
 from __future__ import annotations
 
 from flask import g, request
 
 from api import tokens
-from api.errors import Unauthorized
+from api.errors import ApiError, Unauthorized
 from api.models import ApiToken
+from console.models import StaffUser
 
 
 def require_token() -> None:
     """Before every API request: the Authorization header names an active token, else 401."""
     header = request.headers.get("Authorization", "")
-    if not header:
-        raise Unauthorized("invalid_request", "Send the API token as 'Authorization: Bearer <token>'.")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthorized("invalid_request", "Send the API token as 'Authorization: Bearer <token>'.")
     token = tokens.authenticate(value.strip())
     if token is None:
-        # One answer for unknown and revoked tokens: a caller learns nothing about which tokens exist.
+        # One answer for unknown, revoked and disabled: a caller learns nothing about which tokens exist.
         raise Unauthorized("invalid_token", "The token is unknown or was revoked.")
     g.api_token = token
 
@@ -28,11 +27,16 @@ def current_token() -> ApiToken:
     return g.api_token
 
 
-def may_see_vulnerabilities(token: ApiToken) -> bool:
-    """Vulnerability reports are private: only a token acting for a staff user allowed to see them."""
-    return False
+def may_see_vulnerabilities() -> bool:
+    """Vulnerability reports are private: only a token acting for staff allowed to see them."""
+    staff = current_token().staff
+    return bool(staff is not None and staff.can_see_vulnerabilities)
 
 
-def acting_staff(token: ApiToken):
-    """The staff user a token acts for, or None for a token of its own (replies then carry no staff id)."""
-    return None
+def acting_staff() -> StaffUser:
+    """The staff member a change is made by; a token acting for nobody may only read (403)."""
+    staff = current_token().staff
+    if staff is None:
+        raise ApiError(403, "insufficient_scope",
+                       "This token acts for no staff member; create one with --staff to answer or change status.")
+    return staff

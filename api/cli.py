@@ -17,11 +17,17 @@ def _when(value) -> str:
 
 @cli.cli.command("create-token")
 @click.argument("name")
-@click.option("--staff-user-id", type=int, default=None, help="Act as this staff user (their permissions apply).")
-def create_token(name: str, staff_user_id: int | None) -> None:
+@click.option("--staff", "staff_email", default=None,
+              help="Email of the staff account the token acts for (needed to answer and change status).")
+def create_token(name: str, staff_email: str | None) -> None:
     """Create a bearer token and print it once; only its hash is stored."""
+    staff = None
+    if staff_email:
+        staff = tokens.staff_by_email(staff_email)
+        if staff is None:
+            raise click.ClickException(f"No staff account {staff_email}.")
     try:
-        token, plain = tokens.issue(name, staff_user_id)
+        token, plain = tokens.issue(name, staff)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
@@ -36,10 +42,10 @@ def list_tokens() -> None:
     if not rows:
         click.echo("No API tokens yet.")
         return
-    click.echo(f"{'ID':>4} {'NAME':30} {'PREFIX':14} {'STAFF':>5} {'CREATED':16} {'LAST USED':16} REVOKED")
+    click.echo(f"{'ID':>4} {'NAME':24} {'PREFIX':14} {'STAFF':28} {'CREATED':16} {'LAST USED':16} REVOKED")
     for t in rows:
         click.echo(
-            f"{t.id:>4} {t.name[:30]:30} {t.prefix + '…':14} {t.staff_user_id or '-':>5} "
+            f"{t.id:>4} {t.name[:24]:24} {t.prefix + '…':14} {(t.staff.email if t.staff else '-')[:28]:28} "
             f"{_when(t.created_at):16} {_when(t.last_used_at):16} {_when(t.revoked_at)}"
         )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.params import LINK_PATTERN, MAX_BODY, MAX_SEARCH
+from api.pages import MAX_LIMIT
+from api.params import DATE_PATTERN, LINK_PATTERN, MAX_BODY, MAX_SEARCH, TICKET_STATUS_FILTERS, VERSION_PATTERN
 from b24.models import PORTAL_STATUSES
-from b24.registry import CONTRACT_STATES
-from paging import MAX_LIMIT
+from console.queries import CONTRACT_STATES
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES
 
 REPLY_KINDS = [*ANSWER_KINDS, "note"]
@@ -93,8 +93,8 @@ TICKET_ITEM = {
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; the API refuses it everywhere
 NON_BLANK = {"type": "string", "minLength": 1, "maxLength": MAX_BODY, "pattern": r"^[^\x00]*\S[^\x00]*$"}
 DATA_FIELDS = {
-    "version": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[^\x00]*\S[^\x00]*$"},
-    "date": {"type": "string", "format": "date"},
+    "version": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": VERSION_PATTERN},
+    "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
     "link": {"type": "string", "format": "uri", "maxLength": 1024, "pattern": LINK_PATTERN},
 }
 
@@ -147,7 +147,7 @@ SCHEMAS: dict[str, Any] = {
     "TicketItem": _object(TICKET_ITEM),
     "Reply": _object({
         "id": INT, "author": {"type": "string", "enum": ["user", "staff", "system"]}, "kind": STR, "body": STR,
-        "data": {"type": "object", "additionalProperties": {"type": "string"}},
+        "data": {"type": "object", "description": "The answer's version/date/link, or a history line's from/to."},
         "internal": {"type": "boolean", "description": "An internal note the user never sees."},
         "staff_user_id": _nullable(INT), "created_at": TIME,
     }),
@@ -196,6 +196,7 @@ def _write(summary: str, input_schema: str, ok_status: str, ok: dict[str, Any]) 
             ok_status: ok,
             "400": _error("The body is not JSON."),
             "401": UNAUTHORIZED,
+            "403": _error("The token acts for no staff member, so it may only read."),
             "404": NOT_FOUND,
             "415": _error("The body is not application/json."),
             "422": _error("The body is JSON but not valid; details names each field."),
@@ -210,7 +211,7 @@ PATHS: dict[str, Any] = {
             _query("status", {"type": "string", "enum": list(PORTAL_STATUSES)}, "Portal status."),
             _query("version", {"type": "integer", "minimum": 0, "maximum": 1_000_000}, "Installed app version."),
             _query("contract", {"type": "string", "enum": list(CONTRACT_STATES)},
-                   "Support contract state; active includes expiring (ends within 30 days)."),
+                   "State of the portal's current contract (the one ending last) today."),
             {**SEARCH, "description": "Part of the domain or member_id."},
             *PAGING,
         ],
@@ -227,12 +228,13 @@ PATHS: dict[str, Any] = {
     "/tickets": {"get": {
         "summary": "Tickets, newest first",
         "parameters": [
-            _query("status", {"type": "string", "enum": list(TICKET_STATUSES)}, "Ticket status."),
+            _query("status", {"type": "string", "enum": list(TICKET_STATUS_FILTERS)},
+                   "Ticket status; open means new, in_progress or waiting_for_user."),
             _query("portal", {"type": "string", "maxLength": 64, "pattern": NO_NUL_QUERY}, "The portal's member_id."),
             _query("category", {"type": "string", "enum": list(CATEGORIES)},
                    "Category; vulnerability only for tokens allowed to see those reports."),
             _query("overdue", {"type": "boolean"}, "Open, unanswered and past the promised reaction time."),
-            _query("assignee_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, "Assigned staff user."),
+            _query("assignee_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "Assigned staff user."),
             {**SEARCH, "description": "Part of the number, contact email, user name or portal domain."},
             *PAGING,
         ],

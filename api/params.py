@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import Request
 
 from api.errors import ApiError, InvalidBody, InvalidParameters
+from api.pages import MAX_LIMIT, PageRequest, decode_cursor
 from b24.models import PORTAL_STATUSES
-from b24.registry import CONTRACT_STATES, PortalFilters
-from paging import MAX_LIMIT, PageRequest, decode_cursor
-from tickets.inbox import TicketFilters
+from console.queries import CONTRACT_STATES, PortalFilters
+from tickets.answers import MAX_BODY, VERSION_RE
+from tickets.inbox import InboxFilters
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES
 
 REPLY_KINDS = (*ANSWER_KINDS, "note")
+TICKET_STATUS_FILTERS = (*TICKET_STATUSES, "open")
 MAX_SEARCH = 100
-MAX_BODY = 20000
+VERSION_PATTERN = VERSION_RE.pattern
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # An absolute http(s) URL in plain RFC 3986 characters: what a user can click in a mail or a Telegram message.
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
 LINK_PATTERN = (r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
@@ -104,34 +108,44 @@ def no_parameters(request: Request) -> None:
     _Reader(request.args).done()
 
 
-def portal_query(request: Request) -> tuple[PortalFilters, PageRequest]:
+def portal_query(request: Request, include_vulnerabilities: bool) -> tuple[PortalFilters, PageRequest]:
     reader = _Reader(request.args, PORTAL_PARAMETERS)
     filters = PortalFilters(
         status=reader.choice("status", PORTAL_STATUSES),
         version=reader.integer("version", None, 0, 1_000_000),
         contract=reader.choice("contract", CONTRACT_STATES),
-        search=reader.text("q", MAX_SEARCH),
+        q=reader.text("q", MAX_SEARCH),
+        include_vulnerabilities=include_vulnerabilities,
     )
     page = reader.page((str, int))
     reader.done()
     return filters, page
 
 
-def ticket_query(request: Request, include_vulnerabilities: bool) -> tuple[TicketFilters, PageRequest]:
+@dataclass
+class TicketQuery:
+    filters: InboxFilters
+    page: PageRequest
+    member_id: str | None
+    overdue: bool | None
+
+
+def ticket_query(request: Request, include_vulnerabilities: bool) -> TicketQuery:
     reader = _Reader(request.args, TICKET_PARAMETERS)
-    filters = TicketFilters(
-        status=reader.choice("status", TICKET_STATUSES),
-        portal=reader.text("portal", 64),
+    assignee = reader.integer("assignee_id", None, 1, 2**31 - 1)
+    filters = InboxFilters(
+        status=reader.choice("status", TICKET_STATUS_FILTERS),
         # Asking for vulnerability reports without the right finds none, as if there were none.
         category=reader.choice("category", CATEGORIES),
-        overdue=reader.boolean("overdue"),
-        assignee_id=reader.integer("assignee_id", None, 0, 2**31 - 1),
-        search=reader.text("q", MAX_SEARCH),
+        assignee=assignee,
+        q=reader.text("q", MAX_SEARCH),
         include_vulnerabilities=include_vulnerabilities,
     )
+    member_id = reader.text("portal", 64)
+    overdue = reader.boolean("overdue")
     page = reader.page((datetime, int))
     reader.done()
-    return filters, page
+    return TicketQuery(filters, page, member_id, overdue)
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -164,7 +178,6 @@ def reply_input(data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
         errors["body"] = f"must be at most {MAX_BODY} characters"
     elif "\x00" in body:
         errors["body"] = "must not contain NUL characters"
-    body = body.strip()
     fields = data.get("data", {})
     if fields is None:
         fields = {}
@@ -181,8 +194,8 @@ def reply_input(data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
         if problem:
             errors[f"data.{name}"] = problem
         else:
-            clean[name] = value.strip()
-    if kind and not needed and not body and "body" not in errors:
+            clean[name] = value
+    if kind and not needed and not body.strip() and "body" not in errors:
         errors["body"] = "must not be empty for this kind"
     if errors:
         raise InvalidBody(errors)
@@ -190,23 +203,20 @@ def reply_input(data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
 
 
 def _data_problem(name: str, value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    """Stricter than the console's form (no stripping, no other ISO forms): what the OpenAPI patterns say."""
+    if not isinstance(value, str) or not value:
         return "is required for this kind of answer"
-    value = value.strip()
-    if "\x00" in value:
-        return "must not contain NUL characters"
-    if name == "version":
-        return None if len(value) <= 64 else "must be at most 64 characters"
+    if name == "version" and not re.fullmatch(VERSION_PATTERN, value):
+        return "must be a version such as 3.4.1 (letters, digits, . + - _, at most 32)"
     if name == "date":
         try:
             date.fromisoformat(value)
         except ValueError:
             return "must be a date as YYYY-MM-DD"
-        return None if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "must be a date as YYYY-MM-DD"
-    if name == "link":
-        if len(value) > 1024 or not re.fullmatch(LINK_PATTERN, value):
-            return "must be an http(s) link of at most 1024 characters"
-        return None
+        if not re.fullmatch(DATE_PATTERN, value, flags=re.ASCII):
+            return "must be a date as YYYY-MM-DD"
+    if name == "link" and (len(value) > 1024 or not re.fullmatch(LINK_PATTERN, value)):
+        return "must be an http(s) link of at most 1024 characters"
     return None
 
 
@@ -218,6 +228,7 @@ def identifier(value: str) -> str:
 
 
 def status_input(data: dict[str, Any]) -> str:
+    """The status a client asks for; each unknown field named."""
     errors: dict[str, str] = {name: "unknown field" for name in data if name != "status"}
     status = data.get("status")
     if not isinstance(status, str) or status not in TICKET_STATUSES:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from api.listing import TicketDetail, TicketRow
+from api.pages import ApiPage
 from b24.models import Portal, PortalEvent
-from b24.registry import PortalRow, contract_state
+from console.queries import PortalRow
 from contracts.models import Contract
 from delivery.models import OutboxMessage
-from paging import Page
-from tickets.inbox import TicketDetail, TicketRow
 from tickets.models import Attachment, Reply
 
 # Context keys that could carry credentials are dropped whatever the placement stored under them.
@@ -26,9 +26,18 @@ def day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def page(result: Page, items: list[dict[str, Any]]) -> dict[str, Any]:
+def page(result: ApiPage, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "limit": result.limit, "offset": result.offset,
             "next_cursor": result.next_cursor, "next_offset": result.next_offset}
+
+
+def contract_state(item: Contract | None, today: date) -> str:
+    """The same states as console.queries.contract_state_column, for one loaded contract."""
+    if item is None:
+        return "none"
+    if item.valid_to < today:
+        return "expired"
+    return "future" if item.valid_from > today else "active"
 
 
 def contract(item: Contract | None, today: date) -> dict[str, Any] | None:
@@ -39,18 +48,18 @@ def contract(item: Contract | None, today: date) -> dict[str, Any] | None:
             "state": contract_state(item, today)}
 
 
-def portal_summary(portal: Portal, token_health: str) -> dict[str, Any]:
+def portal_summary(portal: Portal) -> dict[str, Any]:
     return {
         "member_id": portal.member_id, "domain": portal.domain, "status": portal.status,
         "version": portal.app_version, "app_status": portal.app_status, "app_status_name": portal.app_status_name,
         "licence": portal.license, "licence_family": portal.license_family, "language": portal.language,
         "installed_at": when(portal.installed_at), "last_seen_at": when(portal.last_seen_at),
-        "token_health": token_health,
+        "token_health": portal.token_health,
     }
 
 
 def portal_row(row: PortalRow, today: date) -> dict[str, Any]:
-    return {**portal_summary(row.portal, row.token_health), "contract_state": row.contract_state,
+    return {**portal_summary(row.portal), "contract_state": row.contract_state,
             "contract": contract(row.contract, today), "open_tickets": row.open_tickets}
 
 
@@ -61,6 +70,7 @@ def portal_event(event: PortalEvent) -> dict[str, Any]:
 
 def ticket_row(row: TicketRow) -> dict[str, Any]:
     t = row.ticket
+    hours = row.reaction_hours
     return {
         "number": t.number, "status": t.status, "category": t.category,
         "portal": {"member_id": row.member_id, "domain": row.domain},
@@ -69,8 +79,8 @@ def ticket_row(row: TicketRow) -> dict[str, Any]:
         "user_name": t.user_name, "language": t.language, "assignee_id": t.assignee_id,
         "created_at": when(t.created_at), "updated_at": when(t.updated_at),
         "first_response_at": when(t.first_response_at), "resolved_at": when(t.resolved_at),
-        "reaction_hours": row.reaction_hours, "due_at": when(row.due_at), "overdue": row.overdue,
-        "reaction_minutes": row.reaction_minutes,
+        "reaction_hours": row.promised_hours, "due_at": when(t.created_at + timedelta(hours=row.promised_hours)),
+        "overdue": row.overdue, "reaction_minutes": None if hours is None else int(hours * 60),
     }
 
 
@@ -102,11 +112,10 @@ def public_context(value: Any) -> Any:
 
 
 def ticket_detail(detail: TicketDetail, today: date) -> dict[str, Any]:
-    t = detail.ticket
-    portal = detail.portal
+    t = detail.row.ticket
     return {
-        **ticket_row(detail),
-        "portal": portal_summary(portal, portal.token_health) if portal is not None else None,
+        **ticket_row(detail.row),
+        "portal": portal_summary(detail.portal),
         "what_done": t.what_done, "what_expected": t.what_expected, "what_obtained": t.what_obtained,
         "video_url": t.video_url, "b24_user_id": t.b24_user_id, "vendor_record_id": t.vendor_record_id,
         "context": public_context(t.context or {}),

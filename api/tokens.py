@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from api.models import ApiToken
+from console.models import StaffUser
 from database import db, utcnow
 
 TOKEN_PREFIX = "b24d_"  # noqa: S105 (a marker that tells our tokens apart, not a secret)
@@ -20,20 +21,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(name: str, staff_user_id: int | None = None) -> tuple[ApiToken, str]:
+def issue(name: str, staff: StaffUser | None = None) -> tuple[ApiToken, str]:
     """Create a token row and return it with the plain token, which is not kept anywhere."""
     name = name.strip()
     if not name:
         raise ValueError("A token needs a name.")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name[:128], token_hash=hash_token(plain), prefix=plain[:12], staff_user_id=staff_user_id)
+    token = ApiToken(name=name[:128], token_hash=hash_token(plain), prefix=plain[:12], staff=staff)
     db.session.add(token)
     db.session.flush()
     return token, plain
 
 
 def authenticate(plain: str) -> ApiToken | None:
-    """The active token matching ``plain``, its use recorded; None when unknown or revoked."""
+    """The active token matching ``plain``, its use recorded; None when unknown, revoked or its staff disabled."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
     token = db.session.execute(
@@ -53,6 +54,12 @@ def revoke(token_id: int) -> ApiToken | None:
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def staff_by_email(email: str) -> StaffUser | None:
+    return db.session.execute(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).scalar_one_or_none()
 
 
 def all_tokens() -> list[ApiToken]:

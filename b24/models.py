@@ -24,7 +24,7 @@ class Portal(db.Model):
     client_endpoint: Mapped[str | None] = mapped_column(String(512))
     server_endpoint: Mapped[str | None] = mapped_column(String(512))
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    app_version: Mapped[int | None]
+    app_version: Mapped[int | None] = mapped_column(index=True)  # the console's version filter
     app_status: Mapped[str | None] = mapped_column(String(1))
     license: Mapped[str | None] = mapped_column(String(64))
     license_family: Mapped[str | None] = mapped_column(String(64))

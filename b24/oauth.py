@@ -43,9 +43,13 @@ class Tokens:
         )
 
 
-def _origin(url: str) -> str:
+def _oauth_base(url: str) -> str:
+    """``https://oauth.bitrix.info/rest/`` (a SERVER_ENDPOINT) and ``https://oauth.bitrix.info`` name one server."""
     parts = urlsplit(url.strip())
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    path = parts.path.rstrip("/")
+    if path.endswith("/rest"):
+        path = path[: -len("/rest")]
+    return f"{parts.scheme}://{parts.netloc}{path}".lower()
 
 
 class OAuthServer:
@@ -61,9 +65,9 @@ class OAuthServer:
         config = current_app.config
         base = config["B24_OAUTH_URL"]
         if server_endpoint:
-            trusted = {_origin(base), *(_origin(u) for u in csv(config["B24_TRUSTED_OAUTH_URLS"]))}
-            named = _origin(server_endpoint)
-            if named in trusted and named != _origin(base):
+            trusted = {_oauth_base(base), *(_oauth_base(u) for u in csv(config["B24_TRUSTED_OAUTH_URLS"]))}
+            named = _oauth_base(server_endpoint)
+            if named in trusted:
                 base = named
         return cls(base, config["B24_CLIENT_ID"], config["B24_CLIENT_SECRET"], config["B24_HTTP_TIMEOUT"])
 

@@ -107,7 +107,7 @@ class LiveServer:
         self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -126,3 +126,57 @@ def live_app(app) -> Iterator[str]:
     server.start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture
+def sandbox(app, live_app):
+    """A sandbox Bitrix24 (OAuth server + portals) on its own loopback port; the app trusts it."""
+    from sandbox import create_sandbox_app
+    from sandbox.driver import Sandbox
+    from sandbox.state import SandboxState
+
+    state = SandboxState("http://127.0.0.1", app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], live_app)
+    server = LiveServer(create_sandbox_app(state))
+    state.base_url = server.url
+    app.config["B24_OAUTH_URL"] = server.url
+    app.config["FRAME_ANCESTORS_EXTRA"] = server.url
+    server.start()
+    yield Sandbox(state)
+    server.stop()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "artifacts")
+
+
+def screenshot(page, name: str) -> str:
+    """Save a screenshot under artifacts/ for a person to look at."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -1,163 +1,224 @@
-"""The staff inbox: listing tickets with filters, search and pages, and one ticket with its whole context.
+"""Reading tickets for the vendor: the inbox (filters, search, sort, pages), reaction times and overdue.
 
-A page costs one query whatever its size (tickets joined with their portal and contract); a ticket page a
-fixed handful (the ticket, its replies, attachments and deliveries). Reaction deadlines come from the
-ticket's contract (promised hours), else the SUPPORT_REACTION_HOURS setting.
+Every function here is a read; the console and the JSON API share them. Vulnerability reports are left
+out unless the caller passes ``include_vulnerabilities=True`` (policy: private to the staff who may see them).
 """
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import DateTime, Float, and_, cast, func, literal, or_, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true
+from sqlalchemy.types import DateTime
 
 from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
-from delivery.models import OutboxMessage
-from paging import Page, PageRequest, window
-from tickets.models import OPEN_STATUSES, Reply, Ticket
+from paging import Page, paginate
+from tickets.models import CATEGORIES, OPEN_STATUSES, TICKET_STATUSES, Ticket
+from tickets.sqltime import hours_between
 
 VULNERABILITY = "vulnerability"
-# Long free-text and secret columns a list never shows; the secret one is never loaded at all.
-_LIST_DEFERRED = ("operator_connection", "context", "what_done", "what_expected", "what_obtained")
+INBOX_SORTS = {
+    "created": Ticket.created_at,
+    "updated": Ticket.updated_at,
+    "number": Ticket.number,
+    "status": Ticket.status,
+}
 
 
-@dataclass(frozen=True)
-class TicketFilters:
+@dataclass
+class InboxFilters:
+    """What the inbox is narrowed to; every field optional. ``assignee`` is a staff id or "none"."""
+
     status: str | None = None
-    portal: str | None = None  # member_id
+    portal_id: int | None = None
     category: str | None = None
-    overdue: bool | None = None
-    assignee_id: int | None = None
-    search: str | None = None  # part of the number, contact email, user name or portal domain
+    overdue: bool = False
+    assignee: int | str | None = None
+    q: str | None = None
+    sort: str = "created"
+    descending: bool = True
     include_vulnerabilities: bool = False
 
 
 @dataclass
-class TicketRow:
+class InboxRow:
     ticket: Ticket
-    member_id: str
     domain: str
-    reaction_hours: int
-    due_at: datetime
+    promised_hours: int
     overdue: bool
-
-    @property
-    def reaction_minutes(self) -> int | None:
-        first = self.ticket.first_response_at
-        return None if first is None else int((first - self.ticket.created_at).total_seconds() // 60)
+    reaction_hours: float | None = None
 
 
 @dataclass
-class TicketDetail(TicketRow):
-    portal: Portal | None = None
-    contract: Contract | None = None
-    replies: list[Reply] = field(default_factory=list)
-    deliveries: list[OutboxMessage] = field(default_factory=list)
+class ReactionStats:
+    """Reaction times (first staff answer minus arrival) of a contract's answered tickets, in hours."""
+
+    answered: int = 0
+    average_hours: float | None = None
+    median_hours: float | None = None
+    within_promise: int = 0
+    hours: list[float] = field(default_factory=list, repr=False)
 
 
 def default_reaction_hours() -> int:
-    return int(current_app.config.get("SUPPORT_REACTION_HOURS", 24))
+    """Promised hours for a ticket that names no contract in the registry."""
+    return int(current_app.config["CONSOLE_DEFAULT_REACTION_HOURS"])
 
 
-def _deadline_passed(hours, now: datetime):
-    """SQL: created_at + hours is before now, in the dialect's own date arithmetic."""
-    now_param = literal(now, DateTime())
-    if db.session.get_bind().dialect.name == "postgresql":
-        return Ticket.created_at + func.make_interval(0, 0, 0, 0, hours) < now_param
-    return func.julianday(Ticket.created_at) + cast(hours, Float) / 24.0 < func.julianday(now_param)
+def promised_hours_column() -> ColumnElement[int]:
+    """The contract's promised reaction hours, or the default; needs ``Contract`` outer-joined by number."""
+    return func.coalesce(Contract.reaction_hours, default_reaction_hours())
 
 
-def overdue_condition(hours, now: datetime):
-    return and_(Ticket.status.in_(OPEN_STATUSES), Ticket.first_response_at.is_(None), _deadline_passed(hours, now))
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def tickets_query(filters: TicketFilters, now: datetime):
-    """Tickets with their portal and promised reaction hours, filtered and newest first, not paged."""
-    hours = func.coalesce(Contract.reaction_hours, default_reaction_hours())
-    query = (
-        select(Ticket, Portal.member_id, Portal.domain, hours.label("reaction_hours"))
-        .join(Portal, Portal.id == Ticket.portal_id)
-        .outerjoin(Contract, Contract.number == Ticket.contract_number)
-        .options(*(defer(getattr(Ticket, name)) for name in _LIST_DEFERRED))
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """Open, not answered yet, and older than the promised hours (needs ``Contract`` outer-joined by number)."""
+    return and_(
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.first_response_at.is_(None),
+        hours_between(Ticket.created_at, literal(now, DateTime())) > promised_hours_column(),
     )
-    if not filters.include_vulnerabilities:
-        query = query.where(Ticket.category != VULNERABILITY)
-    if filters.status:
-        query = query.where(Ticket.status == filters.status)
-    if filters.category:
-        query = query.where(Ticket.category == filters.category)
-    if filters.portal:
-        query = query.where(Portal.member_id == filters.portal)
-    if filters.assignee_id is not None:
-        query = query.where(Ticket.assignee_id == filters.assignee_id)
-    if filters.overdue is True:
-        query = query.where(overdue_condition(hours, now))
-    elif filters.overdue is False:
-        query = query.where(~overdue_condition(hours, now))
-    if filters.search:
-        pattern = _like(filters.search.strip().lower())
-        query = query.where(or_(
-            func.lower(Ticket.number).like(pattern, escape="\\"),
-            func.lower(Ticket.contact_email).like(pattern, escape="\\"),
-            func.lower(Ticket.user_name).like(pattern, escape="\\"),
-            func.lower(Portal.domain).like(pattern, escape="\\"),
-        ))
-    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
 
 
-def _row(ticket: Ticket, member_id: str, domain: str, hours: int, now: datetime) -> TicketRow:
-    due_at = ticket.created_at + timedelta(hours=hours)
-    overdue = ticket.status in OPEN_STATUSES and ticket.first_response_at is None and due_at < now
-    return TicketRow(ticket, member_id, domain, hours, due_at, overdue)
+def visible_tickets(include_vulnerabilities: bool) -> ColumnElement[bool]:
+    """The condition that hides vulnerability reports from staff who may not see them."""
+    return true() if include_vulnerabilities else Ticket.category != VULNERABILITY
 
 
-def list_tickets(filters: TicketFilters, page: PageRequest, now: datetime | None = None) -> Page[TicketRow]:
-    """One page of tickets, newest first, each with its portal, deadline and overdue mark."""
+def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
+    """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
     now = now or utcnow()
-    query = tickets_query(filters, now)
-    if page.after is not None:
-        created_at, last_id = page.after
-        # Written as a range on created_at first so the (…, created_at) indexes can seek to the position.
-        query = query.where(Ticket.created_at <= created_at,
-                            or_(Ticket.created_at < created_at, Ticket.id < last_id))
-    else:
-        query = query.offset(page.offset)
-    rows = [_row(*row, now) for row in db.session.execute(query.limit(page.limit + 1)).all()]
-    return window(rows, page, key=lambda row: (row.ticket.created_at, row.ticket.id))
-
-
-def ticket_detail(
-    number: str, include_vulnerabilities: bool = False, now: datetime | None = None
-) -> TicketDetail | None:
-    """One ticket with its portal, contract, replies (internal notes included), attachments and deliveries."""
-    now = now or utcnow()
-    found = db.session.execute(
-        select(Ticket, Portal, Contract)
+    overdue = overdue_condition(now)
+    stmt = (
+        select(Ticket, Portal.domain, promised_hours_column().label("promised"), overdue.label("overdue"))
         .join(Portal, Portal.id == Ticket.portal_id)
         .outerjoin(Contract, Contract.number == Ticket.contract_number)
-        .where(Ticket.number == number)
-        .options(defer(Ticket.operator_connection), selectinload(Ticket.replies), selectinload(Ticket.attachments),
-                 defer(Portal.access_token), defer(Portal.application_token))
-    ).first()
-    if found is None:
+        .where(visible_tickets(filters.include_vulnerabilities))
+    )
+    if filters.status in TICKET_STATUSES:
+        stmt = stmt.where(Ticket.status == filters.status)
+    elif filters.status == "open":
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+    if filters.portal_id:
+        stmt = stmt.where(Ticket.portal_id == filters.portal_id)
+    if filters.category in CATEGORIES:
+        stmt = stmt.where(Ticket.category == filters.category)
+    if filters.overdue:
+        stmt = stmt.where(overdue)
+    if filters.assignee == "none":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif filters.assignee:
+        stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
+    q = (filters.q or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(
+            Ticket.number == q.upper(),
+            func.lower(Ticket.number).like(like),
+            func.lower(Ticket.what_done).like(like),
+            func.lower(Ticket.what_expected).like(like),
+            func.lower(Ticket.what_obtained).like(like),
+            func.lower(Ticket.user_name).like(like),
+            func.lower(Ticket.contact_email).like(like),
+        ))
+    column = INBOX_SORTS.get(filters.sort, Ticket.created_at)
+    order = column.desc() if filters.descending else column.asc()
+    return stmt.order_by(order, Ticket.id.desc() if filters.descending else Ticket.id.asc())
+
+
+def _inbox_row(row) -> InboxRow:
+    ticket, domain, promised, overdue = row
+    return InboxRow(ticket=ticket, domain=domain, promised_hours=int(promised), overdue=bool(overdue),
+                    reaction_hours=reaction_hours(ticket))
+
+
+def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page[InboxRow]:
+    """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is."""
+    return paginate(inbox_query(filters, now), page, per_page, _inbox_row)
+
+
+def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:
+    """The ticket with this number, or None (also when it is a vulnerability report the caller may not see)."""
+    return db.session.execute(
+        select(Ticket).where(Ticket.number == (number or "").strip().upper(),
+                             visible_tickets(include_vulnerabilities))
+    ).scalar_one_or_none()
+
+
+def contract_of(ticket: Ticket) -> Contract | None:
+    """The registry contract the ticket names, if any."""
+    if not ticket.contract_number:
         return None
-    ticket, portal, contract = found
-    if ticket.category == VULNERABILITY and not include_vulnerabilities:
+    return db.session.execute(select(Contract).where(Contract.number == ticket.contract_number)).scalar_one_or_none()
+
+
+def reaction_hours(ticket: Ticket) -> float | None:
+    """First staff answer minus arrival, in hours; None while unanswered."""
+    if ticket.first_response_at is None:
         return None
-    hours = contract.reaction_hours if contract is not None else default_reaction_hours()
-    row = _row(ticket, portal.member_id, portal.domain, hours, now)
-    deliveries = list(db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)
+    return (ticket.first_response_at - ticket.created_at).total_seconds() / 3600
+
+
+def is_overdue(ticket: Ticket, promised_hours: int, now: datetime | None = None) -> bool:
+    """The same rule as ``overdue_condition``, for one ticket already loaded."""
+    now = now or utcnow()
+    return (ticket.is_open and ticket.first_response_at is None
+            and (now - ticket.created_at).total_seconds() / 3600 > promised_hours)
+
+
+def reaction_stats(contract_numbers: list[str], include_vulnerabilities: bool = False) -> dict[str, ReactionStats]:
+    """Average and median reaction per contract number, in one query over the answered tickets."""
+    stats = {number: ReactionStats() for number in contract_numbers}
+    if not contract_numbers:
+        return stats
+    rows = db.session.execute(
+        select(Ticket.contract_number, hours_between(Ticket.created_at, Ticket.first_response_at),
+               func.coalesce(Contract.reaction_hours, default_reaction_hours()))
+        .outerjoin(Contract, Contract.number == Ticket.contract_number)
+        .where(Ticket.contract_number.in_(contract_numbers), Ticket.first_response_at.is_not(None),
+               visible_tickets(include_vulnerabilities))
+    ).all()
+    for number, hours, promised in rows:
+        entry = stats[number]
+        entry.hours.append(float(hours))
+        entry.within_promise += float(hours) <= promised
+    for entry in stats.values():
+        if entry.hours:
+            entry.answered = len(entry.hours)
+            entry.average_hours = sum(entry.hours) / len(entry.hours)
+            entry.median_hours = statistics.median(entry.hours)
+    return stats
+
+
+def portal_tickets(portal_id: int, include_vulnerabilities: bool = False, limit: int = 100) -> list[Ticket]:
+    """The portal's latest tickets, newest first."""
+    return list(db.session.execute(
+        select(Ticket).where(Ticket.portal_id == portal_id, visible_tickets(include_vulnerabilities))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
     ).scalars())
-    return TicketDetail(**row.__dict__, portal=portal, contract=contract, replies=list(ticket.replies),
-                        deliveries=deliveries)
+
+
+@dataclass
+class Requester:
+    """Someone who filed tickets from a portal, as the tickets name them."""
+
+    user_name: str | None
+    contact_email: str
+    b24_user_id: int | None
+    tickets: int
+    last_at: datetime
+
+
+def portal_requesters(portal_id: int, include_vulnerabilities: bool = False) -> list[Requester]:
+    """The distinct people (name, email, Bitrix24 user id) who filed the portal's tickets, busiest first."""
+    rows = db.session.execute(
+        select(Ticket.user_name, Ticket.contact_email, Ticket.b24_user_id, func.count(), func.max(Ticket.created_at))
+        .where(Ticket.portal_id == portal_id, visible_tickets(include_vulnerabilities))
+        .group_by(Ticket.user_name, Ticket.contact_email, Ticket.b24_user_id)
+        .order_by(func.count().desc(), func.max(Ticket.created_at).desc())
+    ).all()
+    return [Requester(*row) for row in rows]

@@ -29,14 +29,18 @@ ANSWER_KINDS = {
 
 class Ticket(db.Model):
     __tablename__ = "ticket"
-    __table_args__ = (Index("ix_ticket_portal_created", "portal_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ticket_portal_created", "portal_id", "created_at"),
+        # The console's open-ticket counts per portal (GROUP BY portal_id over the open statuses).
+        Index("ix_ticket_status_portal", "status", "portal_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     category: Mapped[str] = mapped_column(String(20), default="error", index=True)
-    contract_number: Mapped[str | None] = mapped_column(String(64))
+    contract_number: Mapped[str | None] = mapped_column(String(64), index=True)  # joins the contract registry
     operator: Mapped[str | None] = mapped_column(String(64))
     # Payment-operator connection data is a secret: encrypted here, never sent to any channel or list.
     operator_connection: Mapped[str | None] = mapped_column(SealedText)

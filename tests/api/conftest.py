@@ -9,6 +9,7 @@ import pytest
 
 from api import tokens
 from b24.models import Portal
+from console.models import StaffUser
 from contracts.models import Contract
 from database import db, utcnow
 from tickets.models import Reply, Ticket
@@ -84,13 +85,41 @@ def add_reply(app):
 
 
 @pytest.fixture
-def api_token(app) -> str:
-    """A valid bearer token (plain text) for a token without a staff user."""
-    _, plain = tokens.issue("tests")
+def make_staff(app):
+    def make(email: str, can_see_vulnerabilities: bool = False):
+        # No password: the API never signs staff in, and hashing one costs a tenth of a second per test.
+        user = StaffUser(email=email, name=email.split("@")[0].title(), password_hash="!",
+                         can_see_vulnerabilities=can_see_vulnerabilities)
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return make
+
+
+def _bearer(name: str, staff=None) -> dict[str, str]:
+    _, plain = tokens.issue(name, staff)
     db.session.commit()
-    return plain
+    return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.fixture
+def api_token(app, make_staff) -> str:
+    """A valid bearer token acting for a staff member who may not see vulnerability reports."""
+    return _bearer("tests", make_staff("agent@vendor.test"))["Authorization"].split(" ", 1)[1]
 
 
 @pytest.fixture
 def auth(api_token) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token}"}
+
+
+@pytest.fixture
+def reader_auth(app) -> dict[str, str]:
+    """A token acting for nobody: it may read, never change, never see vulnerability reports."""
+    return _bearer("reader")
+
+
+@pytest.fixture
+def security_auth(app, make_staff) -> dict[str, str]:
+    """A token acting for staff who may see vulnerability reports."""
+    return _bearer("security", make_staff("security@vendor.test", can_see_vulnerabilities=True))

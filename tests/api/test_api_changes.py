@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from database import db
 from tickets.models import ANSWER_KINDS, Reply, Ticket
 
-DATA = {"version": "3.4.1", "date": "2027-01-15", "link": "https://example.test/known-issues"}
+DATA = {"version": "3.4.1", "date": "2027-01-15", "link": "https://example.test/known-issues?q=pay#top"}
 
 
 def _reply_count() -> int:
@@ -31,8 +31,9 @@ def test_every_policy_answer_kind_is_accepted_with_its_data(client, auth, make_p
     assert body["reply"]["kind"] == kind and body["reply"]["data"] == data
     assert body["reply"]["internal"] is False and body["reply"]["author"] == "staff"
     stored = _fresh(ticket)
-    assert stored.first_response_at is not None and stored.status == "in_progress"
-    assert [(r.kind, r.data) for r in stored.replies] == [(kind, data)]
+    assert stored.first_response_at is not None
+    assert [(r.kind, r.data, r.staff_user_id) for r in stored.replies] == [(kind, data, body["reply"]["staff_user_id"])]
+    assert body["reply"]["staff_user_id"] is not None
 
 
 def test_a_note_is_internal_and_does_not_count_as_the_reaction(client, auth, make_portal, make_ticket):
@@ -49,6 +50,8 @@ def test_a_note_is_internal_and_does_not_count_as_the_reaction(client, auth, mak
 
 @pytest.mark.parametrize(("payload", "fields"), [
     ({"kind": "fixed_in_version", "body": "x"}, {"data.version"}),
+    ({"kind": "fixed_in_version", "data": {"version": " 3.4"}}, {"data.version"}),
+    ({"kind": "planned_release", "data": {"date": "20270115"}}, {"data.date"}),
     ({"kind": "planned_release", "data": {"date": "next week"}}, {"data.date"}),
     ({"kind": "update_available", "data": {"version": "2", "link": "javascript:alert(1)"}}, {"data.link"}),
     ({"kind": "workaround", "body": "   "}, {"body"}),
@@ -98,6 +101,20 @@ def test_status_change_moves_the_ticket_and_stamps_resolution(client, auth, make
     assert again["changed"] is False
     reopened = client.post(url, headers=auth, json={"status": "in_progress"}).get_json()
     assert reopened["status"] == "in_progress" and _fresh(ticket).resolved_at is None
+    history = [(r.kind, r.data, r.internal) for r in _fresh(ticket).replies]
+    assert history == [("status_changed", {"from": "new", "to": "resolved"}, True),
+                       ("status_changed", {"from": "resolved", "to": "in_progress"}, True)]
+
+
+def test_a_token_acting_for_nobody_may_read_but_not_change(client, reader_auth, make_portal, make_ticket):
+    ticket = make_ticket(make_portal())
+    assert client.get(f"/api/v1/tickets/{ticket.number}", headers=reader_auth).status_code == 200
+    for path, payload in (("replies", {"kind": "workaround", "body": "Try again"}), ("status", {"status": "closed"})):
+        response = client.post(f"/api/v1/tickets/{ticket.number}/{path}", headers=reader_auth, json=payload)
+        assert response.status_code == 403
+        assert response.get_json()["error"] == "insufficient_scope"
+    stored = _fresh(ticket)
+    assert stored.status == "new" and _reply_count() == 0
 
 
 def test_invalid_status_changes_nothing(client, auth, make_portal, make_ticket):
@@ -113,9 +130,11 @@ def test_invalid_status_changes_nothing(client, auth, make_portal, make_ticket):
     assert _fresh(ticket).status == "new"
 
 
-def test_revoked_or_missing_token_cannot_change_anything(client, runner, make_portal, make_ticket):
+def test_revoked_or_missing_token_cannot_change_anything(client, runner, make_portal, make_ticket, make_staff):
     ticket = make_ticket(make_portal())
-    plain = runner.invoke(args=["api", "create-token", "gone"]).output.strip().splitlines()[-1]
+    make_staff("leaver@vendor.test")
+    created = runner.invoke(args=["api", "create-token", "gone", "--staff", "leaver@vendor.test"])
+    plain = created.output.strip().splitlines()[-1]
     from api.models import ApiToken
 
     token_id = db.session.execute(select(ApiToken.id).where(ApiToken.name == "gone")).scalar_one()

@@ -92,3 +92,18 @@ def test_unknown_api_path_and_method_answer_json(client, auth):
     assert response.status_code == 404 and response.get_json()["error"] == "not_found"
     response = client.delete("/api/v1/portals", headers=auth)
     assert response.status_code == 405 and "error" in response.get_json()
+
+
+def test_a_token_acts_for_a_named_staff_member_and_dies_with_their_account(app, runner, client, make_staff):
+    refused = runner.invoke(args=["api", "create-token", "ghost", "--staff", "nobody@vendor.test"])
+    assert refused.exit_code != 0 and "No staff account" in refused.output
+    staff = make_staff("Agent@Vendor.test".lower())
+    created = runner.invoke(args=["api", "create-token", "agent", "--staff", "AGENT@vendor.test"])
+    assert created.exit_code == 0, created.output
+    headers = {"Authorization": f"Bearer {_created_token(created.output)}"}
+    assert "agent@vendor.test" in runner.invoke(args=["api", "list-tokens"]).output
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 200
+    staff.active = False
+    db.session.commit()
+    response = client.get("/api/v1/tickets", headers=headers)
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_token"

@@ -1,0 +1,31 @@
+"""The developer console (/console): the vendor's staff see portals, tickets, contracts and answer tickets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from console import (
+        csrf,
+        messages,  # noqa: F401  (strings)
+        models,  # noqa: F401  (tables)
+    )
+    from console.blueprint import bp
+    from console.cli import cli
+    from console.guard import protect_responses
+
+    # The console's session cookie: expiring, unreadable to scripts, not sent on cross-site POSTs.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(app.config["CONSOLE_SESSION_MINUTES"]))
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].startswith("https://")
+
+    from console.views import auth, contracts, portals, tickets  # noqa: F401  (routes on bp)
+
+    app.register_blueprint(bp)
+    app.register_blueprint(cli)
+    app.jinja_env.globals["csrf_field"] = csrf.field
+    protect_responses(app)

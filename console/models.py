@@ -1,0 +1,45 @@
+"""The vendor's staff who use the console, and the login attempts that rate-limit them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from database import db, utcnow
+
+STAFF_ROLES = ("staff", "admin")
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    # Vulnerability reports are private: only staff with this flag see them, anywhere.
+    can_see_vulnerabilities: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Sessions signed before this moment are void: logging out ends every session of the account.
+    sessions_valid_after: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.email}>"
+
+
+class LoginAttempt(db.Model):
+    """One failed or successful sign-in, kept in the database so the limit holds across processes."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_key", "ip", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(255))
+    ok: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

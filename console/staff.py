@@ -1,0 +1,111 @@
+"""Staff accounts: creating them, checking passwords, and the per-IP-and-email limit on sign-in attempts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from console.models import LoginAttempt, StaffUser
+from database import db, utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class StaffError(ValueError):
+    """A staff account could not be created: ``field`` names what to fix."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class LoginRefused(Exception):
+    """Wrong email or password (deliberately not saying which)."""
+
+
+class TooManyAttempts(Exception):
+    """The sign-in limit for this IP and email is reached; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(email: str, name: str, password: str, *, can_see_vulnerabilities: bool = False,
+                role: str = "staff") -> StaffUser:
+    """Add a staff account (not committed); the password is stored only as a salted hash."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 255:
+        raise StaffError("email", "Give a valid email address.")
+    if db.session.execute(select(StaffUser.id).where(StaffUser.email == email)).first():
+        raise StaffError("email", f"A staff account with {email} already exists.")
+    if not (name or "").strip():
+        raise StaffError("name", "Give the person's name.")
+    if len(password or "") < MIN_PASSWORD:
+        raise StaffError("password", f"The password must have at least {MIN_PASSWORD} characters.")
+    user = StaffUser(email=email, name=name.strip()[:255], password_hash=generate_password_hash(password),
+                     role=role, can_see_vulnerabilities=can_see_vulnerabilities, active=True)
+    db.session.add(user)
+    return user
+
+
+def _limits() -> tuple[int, timedelta]:
+    cfg = current_app.config
+    return int(cfg["CONSOLE_LOGIN_MAX_ATTEMPTS"]), timedelta(minutes=int(cfg["CONSOLE_LOGIN_WINDOW_MINUTES"]))
+
+
+def recent_failures(ip: str, email: str) -> tuple[int, object]:
+    """Failed attempts for this IP and email inside the window, and the oldest of them."""
+    _, window = _limits()
+    since = utcnow() - window
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(
+            LoginAttempt.ip == ip, LoginAttempt.email == email, LoginAttempt.ok.is_(False), LoginAttempt.at >= since
+        )
+    ).one()
+    return int(count), oldest
+
+
+def authenticate(email: str, password: str, ip: str) -> StaffUser:
+    """The active staff account for these credentials; every attempt is recorded and committed.
+
+    The limit is checked before the password, so a blocked attacker learns nothing from further guesses.
+    """
+    email = normalise_email(email)[:255]
+    ip = (ip or "unknown")[:64]
+    limit, window = _limits()
+    failures, oldest = recent_failures(ip, email)
+    if failures >= limit:
+        retry = int((oldest + window - utcnow()).total_seconds()) + 1 if oldest else int(window.total_seconds())
+        raise TooManyAttempts(max(retry, 1))
+    user = db.session.execute(select(StaffUser).where(StaffUser.email == email)).scalar_one_or_none()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = ok and user is not None and user.active
+    db.session.add(LoginAttempt(ip=ip, email=email, ok=ok))
+    if ok:
+        # A success clears the slate for this key: the limit is on guessing, not on working.
+        db.session.execute(delete(LoginAttempt).where(
+            LoginAttempt.ip == ip, LoginAttempt.email == email, LoginAttempt.ok.is_(False)))
+        user.last_login_at = utcnow()
+    db.session.commit()
+    if not ok:
+        raise LoginRefused()
+    return user
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Void every session of this account signed so far (used by logout)."""
+    user.sessions_valid_after = utcnow()
+    db.session.commit()

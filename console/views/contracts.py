@@ -1,0 +1,141 @@
+"""The contract registry and the recommended payment operators: lists and their forms."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+from sqlalchemy import select
+
+from console.blueprint import bp
+from console.views import notice, render
+from contracts import operations
+from contracts.models import Contract, Operator
+from database import db, utcnow
+from tickets.inbox import reaction_stats
+
+
+@bp.get("/contracts")
+def contracts():
+    items = list(db.session.execute(
+        select(Contract).order_by(Contract.valid_to.desc(), Contract.number)
+    ).scalars())
+    stats = reaction_stats([c.number for c in items], g.staff.can_see_vulnerabilities)
+    return render("console/contracts.html", contracts=items, stats=stats, today=utcnow().date())
+
+
+def _contract_or_404(contract_id: int) -> Contract:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None:
+        abort(404, description="No such contract.")
+    return contract
+
+
+def _contract_form(contract: Contract) -> dict[str, str]:
+    return {
+        "number": contract.number, "customer": contract.customer,
+        "portal": contract.portal.domain if contract.portal else "",
+        "valid_from": contract.valid_from.isoformat(), "valid_to": contract.valid_to.isoformat(),
+        "reaction_hours": str(contract.reaction_hours), "responsible_email": contract.responsible_email or "",
+        "responsible_telegram": contract.responsible_telegram or "",
+    }
+
+
+@bp.get("/contracts/new")
+def contract_new():
+    return render("console/contract_form.html", contract=None, form={"reaction_hours": "24"}, errors={})
+
+
+@bp.post("/contracts/new")
+def contract_create():
+    try:
+        operations.create_contract(request.form)
+    except operations.Invalid as exc:
+        db.session.rollback()
+        return render("console/contract_form.html", 400, contract=None, form=request.form, errors=exc.errors)
+    db.session.commit()
+    notice("success", "contract_saved")
+    return redirect(url_for("console.contracts"))
+
+
+@bp.get("/contracts/<int:contract_id>")
+def contract_edit(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    return render("console/contract_form.html", contract=contract, form=_contract_form(contract), errors={})
+
+
+@bp.post("/contracts/<int:contract_id>")
+def contract_update(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    try:
+        operations.update_contract(contract, request.form)
+    except operations.Invalid as exc:
+        db.session.rollback()
+        return render("console/contract_form.html", 400, contract=contract, form=request.form, errors=exc.errors)
+    db.session.commit()
+    notice("success", "contract_saved")
+    return redirect(url_for("console.contracts"))
+
+
+@bp.post("/contracts/<int:contract_id>/delete")
+def contract_delete(contract_id: int):
+    operations.delete_contract(_contract_or_404(contract_id))
+    db.session.commit()
+    notice("success", "contract_deleted")
+    return redirect(url_for("console.contracts"))
+
+
+@bp.get("/operators")
+def operators():
+    items = list(db.session.execute(select(Operator).order_by(Operator.name)).scalars())
+    return render("console/operators.html", operators=items)
+
+
+def _operator_or_404(operator_id: int) -> Operator:
+    operator = db.session.get(Operator, operator_id)
+    if operator is None:
+        abort(404, description="No such operator.")
+    return operator
+
+
+@bp.get("/operators/new")
+def operator_new():
+    return render("console/operator_form.html", operator=None, form={"recommended": "1"}, errors={})
+
+
+@bp.post("/operators/new")
+def operator_create():
+    try:
+        operations.create_operator(request.form)
+    except operations.Invalid as exc:
+        db.session.rollback()
+        return render("console/operator_form.html", 400, operator=None, form=request.form, errors=exc.errors)
+    db.session.commit()
+    notice("success", "operator_saved")
+    return redirect(url_for("console.operators"))
+
+
+@bp.get("/operators/<int:operator_id>")
+def operator_edit(operator_id: int):
+    operator = _operator_or_404(operator_id)
+    form = {"code": operator.code, "name": operator.name, "recommended": "1" if operator.recommended else ""}
+    return render("console/operator_form.html", operator=operator, form=form, errors={})
+
+
+@bp.post("/operators/<int:operator_id>")
+def operator_update(operator_id: int):
+    operator = _operator_or_404(operator_id)
+    try:
+        operations.update_operator(operator, request.form)
+    except operations.Invalid as exc:
+        db.session.rollback()
+        return render("console/operator_form.html", 400, operator=operator, form=request.form, errors=exc.errors)
+    db.session.commit()
+    notice("success", "operator_saved")
+    return redirect(url_for("console.operators"))
+
+
+@bp.post("/operators/<int:operator_id>/delete")
+def operator_delete(operator_id: int):
+    operations.delete_operator(_operator_or_404(operator_id))
+    db.session.commit()
+    notice("success", "operator_deleted")
+    return redirect(url_for("console.operators"))

@@ -1,0 +1,154 @@
+"""The portal registry pages: the list, its CSV export, one portal and the staff actions on it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import Response, abort, current_app, g, redirect, request, stream_with_context, url_for
+
+from b24 import lifecycle
+from b24.errors import B24Error
+from b24.models import Portal
+from b24.registry import RegistryError, block_portal, unblock_portal
+from b24.tokens import client_for
+from console.blueprint import bp
+from console.queries import CONTRACT_STATES, PortalFilters, known_versions, portal_contracts, portal_page, portal_rows
+from console.views import notice, render
+from database import db
+from paging import clamp
+from tickets.inbox import portal_requesters, portal_tickets
+
+
+def _filters() -> PortalFilters:
+    args = request.args
+    try:
+        version = int(args["version"]) if args.get("version") else None
+    except ValueError:
+        version = None
+    return PortalFilters(
+        q=args.get("q") or None,
+        status=args.get("status") or None,
+        version=version,
+        contract=args.get("contract") or None,
+        sort=args.get("sort") or "domain",
+        descending=args.get("dir") == "desc",
+        include_vulnerabilities=g.staff.can_see_vulnerabilities,
+    )
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("console.portals"))
+
+
+@bp.get("/portals")
+def portals():
+    filters = _filters()
+    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
+                           current_app.config["CONSOLE_PAGE_SIZE"])
+    result = portal_page(filters, page, per_page)
+    return render("console/portals.html", result=result, filters=filters, versions=known_versions(),
+                  contract_states=CONTRACT_STATES)
+
+
+CSV_COLUMNS = ("domain", "member_id", "status", "app_version", "app_status", "license", "installed_at",
+               "last_seen_at", "token_health", "contract", "contract_valid_to", "contract_state", "open_tickets")
+
+
+def _csv_lines(filters: PortalFilters) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for row in portal_rows(filters):
+        p, c = row.portal, row.contract
+        writer.writerow([
+            p.domain, p.member_id, p.status, p.app_version or "", p.app_status_name, p.license or "",
+            p.installed_at.isoformat(sep=" ", timespec="seconds") if p.installed_at else "",
+            p.last_seen_at.isoformat(sep=" ", timespec="seconds") if p.last_seen_at else "",
+            p.token_health, c.number if c else "", c.valid_to.isoformat() if c else "", row.contract_state,
+            row.open_tickets,
+        ])
+        yield flush()
+
+
+@bp.get("/portals.csv")
+def portals_csv():
+    filters = _filters()
+    return Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=portals.csv"})
+
+
+def _portal_or_404(portal_id: int) -> Portal:
+    portal = db.session.get(Portal, portal_id)
+    if portal is None:
+        abort(404, description="No such portal.")
+    return portal
+
+
+@bp.get("/portals/<int:portal_id>")
+def portal(portal_id: int):
+    item = _portal_or_404(portal_id)
+    see_vulnerabilities = g.staff.can_see_vulnerabilities
+    return render("console/portal.html", portal=item, contracts=portal_contracts(item.id),
+                  tickets=portal_tickets(item.id, see_vulnerabilities),
+                  requesters=portal_requesters(item.id, see_vulnerabilities))
+
+
+@bp.post("/portals/<int:portal_id>/check")
+def portal_check(portal_id: int):
+    item = _portal_or_404(portal_id)
+    try:
+        info = lifecycle.check_portal(item)
+        notice("success", "portal_checked", version=info.get("VERSION") or "-")
+    except B24Error as exc:
+        db.session.commit()  # keeps what the token store recorded about the failure
+        notice("error", "portal_action_failed", reason=exc.message)
+    return redirect(url_for("console.portal", portal_id=portal_id))
+
+
+@bp.post("/portals/<int:portal_id>/bind")
+def portal_bind(portal_id: int):
+    item = _portal_or_404(portal_id)
+    try:
+        lifecycle.bind_handlers(client_for(item))
+        item.record("handlers_bound", detail=f"by {g.staff.email}")
+        db.session.commit()
+        notice("success", "portal_bound")
+    except B24Error as exc:
+        db.session.commit()
+        notice("error", "portal_action_failed", reason=exc.message)
+    return redirect(url_for("console.portal", portal_id=portal_id))
+
+
+@bp.post("/portals/<int:portal_id>/block")
+def portal_block(portal_id: int):
+    item = _portal_or_404(portal_id)
+    try:
+        block_portal(item, g.staff.email, request.form.get("reason"))
+        db.session.commit()
+        notice("success", "portal_blocked")
+    except RegistryError:
+        notice("error", "portal_already_blocked")
+    return redirect(url_for("console.portal", portal_id=portal_id))
+
+
+@bp.post("/portals/<int:portal_id>/unblock")
+def portal_unblock(portal_id: int):
+    item = _portal_or_404(portal_id)
+    try:
+        unblock_portal(item, g.staff.email)
+        db.session.commit()
+        notice("success", "portal_unblocked")
+    except RegistryError:
+        notice("error", "portal_not_blocked")
+    return redirect(url_for("console.portal", portal_id=portal_id))

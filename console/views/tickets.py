@@ -1,0 +1,198 @@
+"""The ticket inbox, one ticket with its context, attachments and delivery log, and the staff actions on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, send_file, url_for
+from jinja2 import TemplateNotFound
+from sqlalchemy import select
+
+from b24.registry import find_portal
+from console.blueprint import bp
+from console.models import StaffUser
+from console.views import notice, render
+from database import db
+from paging import clamp
+from tickets import answers
+from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
+from tickets.inbox import ticket_by_number as find_ticket
+from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
+
+try:  # the attachment store (HTTP Range) lands from its own branch; until then Flask's conditional send_file
+    from tickets.attachments import send_attachment
+except ImportError:  # pragma: no cover - depends on which branches are merged
+    send_attachment = None
+try:  # the delivery log lands from the delivery branch; until then the page says it is not there yet
+    from delivery.log import delivery_log
+except ImportError:  # pragma: no cover - depends on which branches are merged
+    delivery_log = None
+
+
+def staff_directory() -> dict[int, StaffUser]:
+    """Every staff account by id, for assignee names and the assignee filter (one query)."""
+    return {u.id: u for u in db.session.execute(select(StaffUser).order_by(StaffUser.name)).scalars()}
+
+
+def _filters() -> InboxFilters:
+    args = request.args
+    portal_id = None
+    if args.get("portal"):
+        text = args["portal"].strip()
+        found = find_portal(text)
+        portal_id = found.id if found else (int(text) if text.isdigit() else -1)
+    assignee: int | str | None = args.get("assignee") or None
+    if assignee and assignee != "none":
+        assignee = int(assignee) if assignee.isdigit() else None
+    return InboxFilters(
+        status=args.get("status") or None,
+        portal_id=portal_id,
+        category=args.get("category") or None,
+        overdue=args.get("overdue") == "1",
+        assignee=assignee,
+        q=args.get("q") or None,
+        sort=args.get("sort") or "created",
+        descending=args.get("dir") != "asc",
+        include_vulnerabilities=g.staff.can_see_vulnerabilities,
+    )
+
+
+def _categories() -> list[str]:
+    return [c for c in CATEGORIES if c != "vulnerability" or g.staff.can_see_vulnerabilities]
+
+
+@bp.get("/tickets")
+def tickets():
+    filters = _filters()
+    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
+                           current_app.config["CONSOLE_PAGE_SIZE"])
+    return render("console/tickets.html", result=inbox_page(filters, page, per_page), filters=filters,
+                  staff_by_id=staff_directory(), statuses=TICKET_STATUSES, categories=_categories())
+
+
+def _ticket_or_404(number: str) -> Ticket:
+    ticket = find_ticket(number, include_vulnerabilities=g.staff.can_see_vulnerabilities)
+    if ticket is None:
+        abort(404, description="No such ticket.")
+    return ticket
+
+
+def context_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The ticket's auto-attached context flattened to (dotted key, text) rows for a readable table."""
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for key in value:
+            rows += context_rows(value[key], f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return [(prefix, ", ".join(str(v) for v in value))]
+        rows = []
+        for index, item in enumerate(value):
+            rows += context_rows(item, f"{prefix}[{index}]")
+        return rows
+    return [(prefix or "-", "" if value is None else str(value))]
+
+
+def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | None = None,
+                 form: dict[str, str] | None = None):
+    contract = contract_of(ticket)
+    promised = contract.reaction_hours if contract else default_reaction_hours()
+    return render(
+        "console/ticket.html", status, ticket=ticket, contract=contract, promised_hours=promised,
+        reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
+        context=context_rows(ticket.context or {}), staff_by_id=staff_directory(),
+        answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
+        delivery_entries=delivery_log(ticket) if delivery_log and _has_template("delivery/_log.html") else None,
+    )
+
+
+def _has_template(name: str) -> bool:
+    """The delivery log partial comes from the delivery package's branch; the page works without it."""
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+@bp.get("/tickets/<number>")
+def ticket(number: str):
+    return _ticket_page(_ticket_or_404(number))
+
+
+def _answer_data() -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in ("version", "date", "link")}
+
+
+@bp.post("/tickets/<number>/answer")
+def ticket_answer(number: str):
+    item = _ticket_or_404(number)
+    kind = request.form.get("kind", "")
+    try:
+        answers.answer(item, g.staff, kind, request.form.get("body", ""), _answer_data())
+    except answers.AnswerInvalid as exc:
+        db.session.rollback()
+        return _ticket_page(item, 400, errors=exc.errors, form=request.form.to_dict())
+    db.session.commit()
+    notice("success", "answer_sent")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/note")
+def ticket_note(number: str):
+    item = _ticket_or_404(number)
+    try:
+        answers.add_note(item, g.staff, request.form.get("note", ""))
+    except answers.AnswerInvalid as exc:
+        db.session.rollback()
+        return _ticket_page(item, 400, errors={"note": exc.errors.get("body", "answer_body_required")},
+                            form=request.form.to_dict())
+    db.session.commit()
+    notice("success", "note_added")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/status")
+def ticket_status(number: str):
+    item = _ticket_or_404(number)
+    try:
+        answers.change_status(item, g.staff, request.form.get("status", ""))
+    except answers.AnswerInvalid as exc:
+        db.session.rollback()
+        return _ticket_page(item, 400, errors=exc.errors)
+    db.session.commit()
+    notice("success", "status_changed")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/assign")
+def ticket_assign(number: str):
+    item = _ticket_or_404(number)
+    raw = request.form.get("assignee", "")
+    assignee = None
+    if raw:
+        assignee = db.session.get(StaffUser, int(raw)) if raw.isdigit() else None
+        if assignee is None or not assignee.active:
+            return _ticket_page(item, 400, errors={"assignee": "assignee_unknown"})
+    answers.assign(item, g.staff, assignee)
+    db.session.commit()
+    notice("success", "assigned")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+def ticket_attachment(number: str, attachment_id: int):
+    item = _ticket_or_404(number)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.ticket_id != item.id:
+        abort(404, description="No such attachment.")
+    if send_attachment is not None:
+        return send_attachment(attachment)
+    path = Path(current_app.config["ATTACHMENT_DIR"]) / Path(attachment.storage_name).name
+    if not path.is_file():
+        abort(404, description="The attachment's file is missing.")
+    # conditional=True answers Range requests (206), which <video> needs to seek.
+    return send_file(path, mimetype=attachment.content_type, conditional=True,
+                     download_name=attachment.original_name, as_attachment=attachment.role != "video")

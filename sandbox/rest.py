@@ -1,0 +1,136 @@
+"""The sandbox portal's REST API at /p/<slug>/rest/<method>.json, with the platform's real error answers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+
+from sandbox.state import SandboxPortal, SandboxState
+from sandbox.wire import nest, parse_command
+
+bp = Blueprint("sandbox_rest", __name__)
+
+
+class RestError(Exception):
+    def __init__(self, code: str, description: str, status: int):
+        self.code, self.description, self.status = code, description, status
+
+
+def _state() -> SandboxState:
+    return current_app.extensions["sandbox"]
+
+
+@bp.post("/p/<slug>/rest/<method>.json")
+@bp.post("/p/<slug>/rest/<method>")
+def call(slug: str, method: str):
+    state = _state()
+    if slug in state.moved and not state.by_slug(slug):
+        new_slug = state.moved[slug]
+        while new_slug in state.moved and not state.by_slug(new_slug):
+            new_slug = state.moved[new_slug]
+        return redirect(f"{state.base_url}/p/{new_slug}/rest/{method}.json", code=302)
+    portal = state.by_slug(slug)
+    if portal is None:
+        return jsonify(error="PORTAL_DELETED", error_description="Portal was deleted"), 410
+    params = _params()
+    token = params.pop("auth", None)
+    state.log("rest", portal.member_id, method, params)
+    try:
+        user_id = _authorise(state, portal, token)
+        result = _dispatch(state, portal, user_id, method, params)
+    except RestError as exc:
+        return jsonify(error=exc.code, error_description=exc.description), exc.status
+    return jsonify(result=result, time={"start": time.time(), "duration": 0.002})
+
+
+def _params() -> dict[str, Any]:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return dict(body) if isinstance(body, dict) else {}
+    return nest(request.form.items(multi=True))
+
+
+def _authorise(state: SandboxState, portal: SandboxPortal, token: str | None) -> int:
+    if not token:
+        raise RestError("NO_AUTH_FOUND", "Wrong authorization data", 401)
+    grant = state.grant_for(token)
+    if grant is None or grant.member_id != portal.member_id:
+        raise RestError("invalid_token", "The access token provided is invalid.", 401)
+    if grant.expires_at < time.time():
+        raise RestError("expired_token", "The access token provided has expired.", 401)
+    return grant.user_id
+
+
+def _dispatch(state: SandboxState, portal: SandboxPortal, user_id: int, method: str, params: dict[str, Any]) -> Any:
+    method = method.lower()
+    user = portal.users[user_id]
+    if method == "batch":
+        return _batch(state, portal, user_id, params)
+    if method == "app.info":
+        return {
+            "ID": 17, "CODE": state.client_id, "VERSION": portal.app_version, "STATUS": portal.app_status,
+            "INSTALLED": portal.installed, "PAYMENT_EXPIRED": "N", "DAYS": None,
+            "LANGUAGE_ID": portal.lang, "LICENSE": portal.license, "LICENSE_TYPE": portal.license_family,
+            "LICENSE_FAMILY": portal.license_family,
+        }
+    if method == "user.current":
+        return {
+            "ID": str(user.id), "ACTIVE": True, "NAME": user.name, "LAST_NAME": user.last_name,
+            "EMAIL": user.email, "WORK_POSITION": user.position, "PERSONAL_GENDER": "", "TIME_ZONE": "",
+        }
+    if method == "user.admin":
+        return user.admin
+    if method == "profile":
+        return {"ID": str(user.id), "ADMIN": user.admin, "NAME": user.name, "LAST_NAME": user.last_name,
+                "PERSONAL_GENDER": "", "TIME_ZONE": "", "TIME_ZONE_OFFSET": 18000}
+    if method.startswith(("placement.", "event.")):
+        if not user.admin and not method.endswith(".get"):
+            raise RestError("ACCESS_DENIED", "Access denied! Application context required", 403)
+        return _bindings(portal, method, params)
+    raise RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
+
+
+def _bindings(portal: SandboxPortal, method: str, params: dict[str, Any]) -> Any:
+    kind, action = method.split(".", 1)
+    store = portal.placements if kind == "placement" else portal.events
+    key_name, handler_name = ("PLACEMENT", "HANDLER") if kind == "placement" else ("event", "handler")
+    key = str(params.get(key_name) or params.get(key_name.lower()) or params.get(key_name.upper()) or "").upper()
+    handler = params.get(handler_name) or params.get(handler_name.lower()) or params.get(handler_name.upper())
+    if action == "get":
+        return [dict(item) for item in store]
+    if not key:
+        raise RestError("ERROR_ARGUMENT", f"Argument '{key_name}' is null or empty", 400)
+    if action == "bind":
+        if not handler:
+            raise RestError("ERROR_ARGUMENT", f"Argument '{handler_name}' is null or empty", 400)
+        if any(item["key"] == key and item["handler"] == handler for item in store):
+            raise RestError("ERROR_CORE", "Handler already binded", 400)
+        store.append({"key": key, "handler": handler, "title": params.get("TITLE", ""),
+                      "lang_all": params.get("LANG_ALL") or {}})
+        return True
+    if action == "unbind":
+        before = len(store)
+        store[:] = [i for i in store if not (i["key"] == key and (not handler or i["handler"] == handler))]
+        return {"count": before - len(store)} if kind == "placement" else {"count": before - len(store)}
+    raise RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
+
+
+def _batch(state: SandboxState, portal: SandboxPortal, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
+    commands = params.get("cmd") or {}
+    halt = str(params.get("halt", "0")) == "1"
+    results: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for name, command in list(commands.items())[:50]:
+        method, sub_params = parse_command(command)
+        state.log("rest.batch", portal.member_id, method, sub_params)
+        try:
+            results[name] = _dispatch(state, portal, user_id, method, sub_params)
+        except RestError as exc:
+            errors[name] = {"error": exc.code, "error_description": exc.description}
+            if halt:
+                break
+    # PHP encodes an empty array as [], not {}: the app must read both.
+    return {"result": results or [], "result_error": errors or [], "result_total": [], "result_next": [],
+            "result_time": []}
