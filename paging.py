@@ -1,4 +1,8 @@
-"""One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size."""
+"""One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size.
+
+The total is counted up to COUNT_CAP rows: counting a million tickets for "page 1 of 20,000" would cost more
+than the page itself; past the cap the pager says "10000+" and keeps offering the next page.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from database import db
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
+COUNT_CAP = 10_000
 
 
 @dataclass
@@ -20,6 +25,7 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    total_capped: bool = False  # more than COUNT_CAP rows match; ``total`` is the cap
 
     @property
     def pages(self) -> int:
@@ -31,7 +37,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or (self.total_capped and len(self.items) == self.per_page)
 
 
 def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, int]:
@@ -47,8 +53,14 @@ def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, in
     return page, per_page
 
 
-def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T]) -> Page[T]:
-    """Run ``stmt`` (already filtered and ordered) for one page; ``row`` turns each result row into an item."""
-    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T],
+             count_stmt: Select | None = None) -> Page[T]:
+    """Run ``stmt`` (already filtered and ordered) for one page; ``row`` turns each result row into an item.
+
+    ``count_stmt`` is the same filter without the per-row extras, cheaper to count when the caller has one.
+    """
+    counted = (stmt if count_stmt is None else count_stmt).order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[row(r) for r in rows], total=int(total), page=page, per_page=per_page)
+    return Page(items=[row(r) for r in rows], total=min(total, COUNT_CAP), page=page, per_page=per_page,
+                total_capped=total > COUNT_CAP)

@@ -1,7 +1,7 @@
 """Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
 
-Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract come
-from GROUP BY / window subqueries joined to the page, never from a query per row. The JSON API reuses these.
+Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract are
+correlated subqueries inside the page's one SELECT, never a query per row. The JSON API reuses these.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import Date
 
 from b24.models import PORTAL_STATUSES, Portal
@@ -52,24 +53,28 @@ class PortalRow:
     contract_state: str
 
 
-def _open_counts(include_vulnerabilities: bool):
+def _open_count(include_vulnerabilities: bool) -> ColumnElement[int]:
+    """Open tickets of the outer row's portal, as a correlated subquery (an index lookup per shown row)."""
     return (
-        select(Ticket.portal_id, func.count().label("open_tickets"))
-        .where(Ticket.status.in_(OPEN_STATUSES), visible_tickets(include_vulnerabilities))
-        .group_by(Ticket.portal_id)
-        .subquery("open_counts")
+        select(func.count())
+        .where(Ticket.portal_id == Portal.id, Ticket.status.in_(OPEN_STATUSES),
+               visible_tickets(include_vulnerabilities))
+        .correlate(Portal)
+        .scalar_subquery()
     )
 
 
-def _current_contracts():
-    """Each portal's current contract: the one that ends last (ties: the newest)."""
-    ranked = select(
-        Contract.id,
-        Contract.portal_id,
-        func.row_number().over(partition_by=Contract.portal_id,
-                               order_by=(Contract.valid_to.desc(), Contract.id.desc())).label("rank"),
-    ).where(Contract.portal_id.is_not(None)).subquery("ranked_contracts")
-    return select(ranked.c.id, ranked.c.portal_id).where(ranked.c.rank == 1).subquery("current_contract")
+def _current_contract_id() -> ColumnElement[int]:
+    """The outer row's current contract: the one that ends last (ties: the newest)."""
+    other = aliased(Contract)
+    return (
+        select(other.id)
+        .where(other.portal_id == Portal.id)
+        .order_by(other.valid_to.desc(), other.id.desc())
+        .limit(1)
+        .correlate(Portal)
+        .scalar_subquery()
+    )
 
 
 def contract_state_column(today: date) -> ColumnElement[str]:
@@ -83,19 +88,7 @@ def contract_state_column(today: date) -> ColumnElement[str]:
     )
 
 
-def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
-    """The portal list as one SELECT of (Portal, open tickets, Contract, contract state), filtered and ordered."""
-    today = today or utcnow().date()
-    counts = _open_counts(filters.include_vulnerabilities)
-    current = _current_contracts()
-    open_tickets = func.coalesce(counts.c.open_tickets, 0)
-    state = contract_state_column(today)
-    stmt = (
-        select(Portal, open_tickets.label("open_tickets"), Contract, state.label("contract_state"))
-        .outerjoin(counts, counts.c.portal_id == Portal.id)
-        .outerjoin(current, current.c.portal_id == Portal.id)
-        .outerjoin(Contract, Contract.id == current.c.id)
-    )
+def _filtered(stmt: Select, filters: PortalFilters, state: ColumnElement[str]) -> Select:
     q = (filters.q or "").strip().lower()
     if q:
         stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
@@ -105,10 +98,35 @@ def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
         stmt = stmt.where(Portal.app_version == filters.version)
     if filters.contract in CONTRACT_STATES:
         stmt = stmt.where(state == filters.contract)
+    return stmt
+
+
+def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
+    """The portal list as one SELECT of (Portal, open tickets, Contract, contract state), filtered and ordered.
+
+    Open tickets and the current contract are correlated subqueries: the database computes them for the rows
+    a page shows (and those a filter looks at), not for the whole registry on every page.
+    """
+    today = today or utcnow().date()
+    open_tickets = _open_count(filters.include_vulnerabilities)
+    state = contract_state_column(today)
+    stmt = (
+        select(Portal, open_tickets.label("open_tickets"), Contract, state.label("contract_state"))
+        .outerjoin(Contract, Contract.id == _current_contract_id())
+    )
+    stmt = _filtered(stmt, filters, state)
     sorts = {**PORTAL_SORTS, "open_tickets": open_tickets, "contract_end": Contract.valid_to}
     column = sorts.get(filters.sort, Portal.domain)
     order = column.desc() if filters.descending else column.asc()
     return stmt.order_by(order, Portal.id.desc() if filters.descending else Portal.id.asc())
+
+
+def portal_count_query(filters: PortalFilters, today: date | None = None) -> Select:
+    """The same filter as ``portal_query`` without the per-row columns: what a page's total counts."""
+    stmt = select(Portal.id)
+    if filters.contract in CONTRACT_STATES:
+        stmt = stmt.outerjoin(Contract, Contract.id == _current_contract_id())
+    return _filtered(stmt, filters, contract_state_column(today or utcnow().date()))
 
 
 def _portal_row(row) -> PortalRow:
@@ -120,7 +138,7 @@ def portal_page(
     filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None
 ) -> Page[PortalRow]:
     """One page of the portal list: two SQL queries (count and rows) whatever ``per_page`` is."""
-    return paginate(portal_query(filters, today), page, per_page, _portal_row)
+    return paginate(portal_query(filters, today), page, per_page, _portal_row, portal_count_query(filters, today))
 
 
 def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 1000) -> Iterator[PortalRow]:

@@ -1,0 +1,1 @@
+"""Benchmarks: one script per concern, each runnable as ``python -m bench.<name>``."""
