@@ -64,3 +64,17 @@ def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T],
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=[row(r) for r in rows], total=min(total, COUNT_CAP), page=page, per_page=per_page,
                 total_capped=total > COUNT_CAP)
+
+
+def paginate_keys(keys: Select, page: int, per_page: int, rows: Callable[[Select], Select],
+                  row: Callable[[Any], T]) -> Page[T]:
+    """A page chosen on a narrow, ordered key query first; ``rows(window)`` then reads just those rows.
+
+    Two queries whatever ``per_page`` is: the (capped) count of keys, and the rows whose key is in the page.
+    """
+    counted = keys.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
+    window = keys.limit(per_page).offset((page - 1) * per_page)
+    found = db.session.execute(rows(window)).all()
+    return Page(items=[row(r) for r in found], total=min(total, COUNT_CAP), page=page, per_page=per_page,
+                total_capped=total > COUNT_CAP)

@@ -83,7 +83,11 @@ def fetch(stmt: Select, page: PageRequest, columns: tuple[Any, Any], descending:
             stmt = stmt.where(first >= value, or_(first > value, and_(first == value, second > last)))
     else:
         stmt = stmt.offset(page.offset)
-    rows = [row(r) for r in db.session.execute(stmt.limit(page.limit + 1)).all()]
+    return window([row(r) for r in db.session.execute(stmt.limit(page.limit + 1)).all()], page, key)
+
+
+def window(rows: list[T], page: PageRequest, key: Callable[[T], tuple[Any, Any]]) -> ApiPage[T]:
+    """The limit+1 rows a query returned as a page, with the cursor and offset of the next one."""
     items = rows[: page.limit]
     result: ApiPage[T] = ApiPage(items=items, limit=page.limit, offset=None if page.after else page.offset)
     if len(rows) > page.limit and items:

@@ -137,6 +137,8 @@ def run_one(label: str, database_url: str, portals: int, tickets: int, requests:
          "/api/v1/tickets?status=open&limit={n}"),
         ("API tickets, overdue", lambda n: ["/api/v1/tickets?overdue=true"] * n, api,
          "/api/v1/tickets?overdue=true&limit={n}"),
+        ("API tickets, search (an email)", lambda n: [f"/api/v1/tickets?q=user{rng.randint(1, 9000)}@"
+                                                      for _ in range(n)], api, None),
         ("API tickets, busiest portal", lambda n: [f"/api/v1/tickets?portal={busy_member}"] * n, api, None),
         ("API tickets, one portal", lambda n: [f"/api/v1/tickets?portal={m}" for m in pick(member_ids, n)], api,
          None),

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import Date
 
 from b24.models import PORTAL_STATUSES, Portal
 from contracts.models import Contract
 from database import db, utcnow
-from paging import Page, paginate
+from paging import Page, paginate_keys
 from tickets.inbox import visible_tickets
 from tickets.models import OPEN_STATUSES, Ticket
 
@@ -88,7 +88,35 @@ def contract_state_column(today: date) -> ColumnElement[str]:
     )
 
 
-def _filtered(stmt: Select, filters: PortalFilters, state: ColumnElement[str]) -> Select:
+def contract_state_condition(state: str, today: date) -> ColumnElement[bool]:
+    """The portal's current contract (the one ending last, ties: newest) is in ``state``, as EXISTS tests.
+
+    The same answer as filtering on ``contract_state_column``, but the databases plan EXISTS as semi-joins
+    instead of computing every portal's current contract first.
+    """
+    day = literal(today, Date())
+    mine = aliased(Contract)
+    later = aliased(Contract)
+    any_contract = select(mine.id).where(mine.portal_id == Portal.id).correlate(Portal).exists()
+    if state == "none":
+        return ~any_contract
+    if state == "expired":
+        running = select(mine.id).where(mine.portal_id == Portal.id, mine.valid_to >= day).correlate(Portal).exists()
+        return and_(any_contract, ~running)
+    superseded = (
+        select(later.id)
+        .where(later.portal_id == mine.portal_id,
+               or_(later.valid_to > mine.valid_to, and_(later.valid_to == mine.valid_to, later.id > mine.id)))
+        .correlate(mine)
+        .exists()
+    )
+    span = and_(mine.valid_from <= day if state == "active" else mine.valid_from > day, mine.valid_to >= day)
+    return (
+        select(mine.id).where(mine.portal_id == Portal.id, span, ~superseded).correlate(Portal).exists()
+    )
+
+
+def _filtered(stmt: Select, filters: PortalFilters, today: date) -> Select:
     q = (filters.q or "").strip().lower()
     if q:
         stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
@@ -97,36 +125,44 @@ def _filtered(stmt: Select, filters: PortalFilters, state: ColumnElement[str]) -
     if filters.version is not None:
         stmt = stmt.where(Portal.app_version == filters.version)
     if filters.contract in CONTRACT_STATES:
-        stmt = stmt.where(state == filters.contract)
+        stmt = stmt.where(contract_state_condition(filters.contract, today))
     return stmt
 
 
-def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
-    """The portal list as one SELECT of (Portal, open tickets, Contract, contract state), filtered and ordered.
-
-    Open tickets and the current contract are correlated subqueries: the database computes them for the rows
-    a page shows (and those a filter looks at), not for the whole registry on every page.
-    """
-    today = today or utcnow().date()
-    open_tickets = _open_count(filters.include_vulnerabilities)
-    state = contract_state_column(today)
-    stmt = (
-        select(Portal, open_tickets.label("open_tickets"), Contract, state.label("contract_state"))
+def _with_columns(stmt: Select, filters: PortalFilters, today: date) -> Select:
+    """(Portal, open tickets, current Contract, its state) for the portals ``stmt`` selects."""
+    return (
+        stmt.add_columns(_open_count(filters.include_vulnerabilities).label("open_tickets"), Contract,
+                         contract_state_column(today).label("contract_state"))
         .outerjoin(Contract, Contract.id == _current_contract_id())
     )
-    stmt = _filtered(stmt, filters, state)
-    sorts = {**PORTAL_SORTS, "open_tickets": open_tickets, "contract_end": Contract.valid_to}
+
+
+def _order(filters: PortalFilters) -> list[ColumnElement]:
+    sorts = {**PORTAL_SORTS, "open_tickets": _open_count(filters.include_vulnerabilities),
+             "contract_end": select(func.max(Contract.valid_to)).where(Contract.portal_id == Portal.id)
+             .correlate(Portal).scalar_subquery()}
     column = sorts.get(filters.sort, Portal.domain)
     order = column.desc() if filters.descending else column.asc()
-    return stmt.order_by(order, Portal.id.desc() if filters.descending else Portal.id.asc())
+    return [order, Portal.id.desc() if filters.descending else Portal.id.asc()]
 
 
-def portal_count_query(filters: PortalFilters, today: date | None = None) -> Select:
-    """The same filter as ``portal_query`` without the per-row columns: what a page's total counts."""
-    stmt = select(Portal.id)
-    if filters.contract in CONTRACT_STATES:
-        stmt = stmt.outerjoin(Contract, Contract.id == _current_contract_id())
-    return _filtered(stmt, filters, contract_state_column(today or utcnow().date()))
+def portal_ids_query(filters: PortalFilters, today: date | None = None) -> Select:
+    """The ids of the portals ``filters`` selects, in list order: what a page cuts and a total counts."""
+    today = today or utcnow().date()
+    return _filtered(select(Portal.id), filters, today).order_by(*_order(filters))
+
+
+def portal_query(filters: PortalFilters, today: date | None = None, ids: Select | None = None) -> Select:
+    """The portal list as one SELECT of (Portal, open tickets, Contract, contract state), filtered and ordered.
+
+    With ``ids`` (a cut of ``portal_ids_query``) only those portals are read: the page is chosen on the
+    narrow id query first, then open tickets and the current contract are computed for its rows alone.
+    """
+    today = today or utcnow().date()
+    stmt = select(Portal)
+    stmt = _filtered(stmt, filters, today) if ids is None else stmt.where(Portal.id.in_(ids))
+    return _with_columns(stmt, filters, today).order_by(*_order(filters))
 
 
 def _portal_row(row) -> PortalRow:
@@ -138,7 +174,8 @@ def portal_page(
     filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None
 ) -> Page[PortalRow]:
     """One page of the portal list: two SQL queries (count and rows) whatever ``per_page`` is."""
-    return paginate(portal_query(filters, today), page, per_page, _portal_row, portal_count_query(filters, today))
+    ids = portal_ids_query(filters, today)
+    return paginate_keys(ids, page, per_page, lambda window: portal_query(filters, today, window), _portal_row)
 
 
 def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 1000) -> Iterator[PortalRow]:

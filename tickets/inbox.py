@@ -89,16 +89,8 @@ def visible_tickets(include_vulnerabilities: bool) -> ColumnElement[bool]:
     return true() if include_vulnerabilities else Ticket.category != VULNERABILITY
 
 
-def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
-    """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
-    now = now or utcnow()
-    overdue = overdue_condition(now)
-    stmt = (
-        select(Ticket, Portal.domain, promised_hours_column().label("promised"), overdue.label("overdue"))
-        .join(Portal, Portal.id == Ticket.portal_id)
-        .outerjoin(Contract, Contract.number == Ticket.contract_number)
-        .where(visible_tickets(filters.include_vulnerabilities))
-    )
+def _narrowed(stmt: Select, filters: InboxFilters, overdue: ColumnElement[bool]) -> Select:
+    stmt = stmt.where(visible_tickets(filters.include_vulnerabilities))
     if filters.status in TICKET_STATUSES:
         stmt = stmt.where(Ticket.status == filters.status)
     elif filters.status == "open":
@@ -125,9 +117,30 @@ def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
             func.lower(Ticket.user_name).like(like),
             func.lower(Ticket.contact_email).like(like),
         ))
+    return stmt
+
+
+def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
+    """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
+    now = now or utcnow()
+    overdue = overdue_condition(now)
+    stmt = (
+        select(Ticket, Portal.domain, promised_hours_column().label("promised"), overdue.label("overdue"))
+        .join(Portal, Portal.id == Ticket.portal_id)
+        .outerjoin(Contract, Contract.number == Ticket.contract_number)
+    )
+    stmt = _narrowed(stmt, filters, overdue)
     column = INBOX_SORTS.get(filters.sort, Ticket.created_at)
     order = column.desc() if filters.descending else column.asc()
     return stmt.order_by(order, Ticket.id.desc() if filters.descending else Ticket.id.asc())
+
+
+def inbox_count_query(filters: InboxFilters, now: datetime | None = None) -> Select:
+    """The inbox's filter over ticket ids alone (the contract joined only for overdue): what a total counts."""
+    stmt = select(Ticket.id)
+    if filters.overdue:
+        stmt = stmt.outerjoin(Contract, Contract.number == Ticket.contract_number)
+    return _narrowed(stmt, filters, overdue_condition(now or utcnow()))
 
 
 def _inbox_row(row) -> InboxRow:
@@ -138,7 +151,7 @@ def _inbox_row(row) -> InboxRow:
 
 def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page[InboxRow]:
     """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is."""
-    return paginate(inbox_query(filters, now), page, per_page, _inbox_row)
+    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, inbox_count_query(filters, now))
 
 
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:
