@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
@@ -16,6 +16,8 @@ APP_STATUSES = {"F": "free", "D": "demo", "T": "trial", "P": "paid", "L": "local
 
 class Portal(db.Model):
     __tablename__ = "portal"
+    # The portal list and its search read domain and member_id from this index alone, in list order.
+    __table_args__ = (Index("ix_portal_domain_member", "domain", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), unique=True)
