@@ -54,27 +54,27 @@ def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, in
 
 
 def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T],
-             count_stmt: Select | None = None) -> Page[T]:
+             count_stmt: Select | None = None, cap: int = COUNT_CAP) -> Page[T]:
     """Run ``stmt`` (already filtered and ordered) for one page; ``row`` turns each result row into an item.
 
     ``count_stmt`` is the same filter without the per-row extras, cheaper to count when the caller has one.
     """
-    counted = (stmt if count_stmt is None else count_stmt).order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = (stmt if count_stmt is None else count_stmt).order_by(None).limit(cap + 1).subquery()
     total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[row(r) for r in rows], total=min(total, COUNT_CAP), page=page, per_page=per_page,
-                total_capped=total > COUNT_CAP)
+    return Page(items=[row(r) for r in rows], total=min(total, cap), page=page, per_page=per_page,
+                total_capped=total > cap)
 
 
 def paginate_keys(keys: Select, page: int, per_page: int, rows: Callable[[Select], Select],
-                  row: Callable[[Any], T]) -> Page[T]:
+                  row: Callable[[Any], T], cap: int = COUNT_CAP) -> Page[T]:
     """A page chosen on a narrow, ordered key query first; ``rows(window)`` then reads just those rows.
 
     Two queries whatever ``per_page`` is: the (capped) count of keys, and the rows whose key is in the page.
     """
-    counted = keys.order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = keys.order_by(None).limit(cap + 1).subquery()
     total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
     window = keys.limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(rows(window)).all()
-    return Page(items=[row(r) for r in found], total=min(total, COUNT_CAP), page=page, per_page=per_page,
-                total_capped=total > COUNT_CAP)
+    return Page(items=[row(r) for r in found], total=min(total, cap), page=page, per_page=per_page,
+                total_capped=total > cap)
