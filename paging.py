@@ -1,7 +1,7 @@
 """One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size.
 
 The total is counted up to COUNT_CAP rows: counting a million tickets for "page 1 of 20,000" would cost more
-than the page itself; past the cap the pager says "10000+" and keeps offering the next page.
+than the page itself; past the cap the pager says "1000+" and keeps offering the next page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from database import db
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 @dataclass
