@@ -67,7 +67,8 @@ def tickets(filters: InboxFilters, page: PageRequest, member_id: str | None = No
     stmt = inbox_query(InboxFilters(**{**filters.__dict__, "sort": "created", "descending": True,
                                        "overdue": overdue is True}), now).add_columns(Portal.member_id)
     if member_id is not None:
-        stmt = stmt.where(Portal.member_id == member_id)  # the inbox query joins Portal already
+        # As a portal id, so the (portal_id, created_at) index serves the page directly.
+        stmt = stmt.where(Ticket.portal_id == select(Portal.id).where(Portal.member_id == member_id).scalar_subquery())
     if overdue is False:
         stmt = stmt.where(not_(overdue_condition(now)))
     return fetch(stmt, page, (Ticket.created_at, Ticket.id), descending=True, row=_ticket_row,

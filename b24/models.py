@@ -16,9 +16,9 @@ APP_STATUSES = {"F": "free", "D": "demo", "T": "trial", "P": "paid", "L": "local
 
 class Portal(db.Model):
     __tablename__ = "portal"
-    # The portal list and its search read domain and member_id from this index alone, in list order; it also
-    # serves every lookup by domain, so there is no index on domain by itself.
-    __table_args__ = (Index("ix_portal_domain_member", "domain", "member_id"),)
+    # The portal list (ordered by domain, id) and its search read domain and member_id from this index alone;
+    # it also serves every lookup by domain, so there is no index on domain by itself.
+    __table_args__ = (Index("ix_portal_domain_member", "domain", "id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), unique=True)
