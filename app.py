@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 import i18n
@@ -54,10 +54,11 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def _error_page(status: int, code: str, message: str):
+def _error_page(status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None):
     if _wants_json():
-        return jsonify(error=code, error_description=message), status
-    return render_template("error.html", status=status, message=message, lang=g.get("lang", "en")), status
+        return jsonify(error=code, error_description=message), status, headers or []
+    page = render_template("error.html", status=status, message=message, lang=g.get("lang", "en"))
+    return page, status, headers or []
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -70,14 +71,10 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        response = make_response(
-            _error_page(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
-        )
-        # Keep what the exception says in headers, e.g. Allow on a 405 (RFC 9110 requires it).
-        for name, value in exc.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response
+        # Keep what the error says in its headers (Allow on 405, Retry-After on 429, Content-Range on 416).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return _error_page(exc.code or 500, code, exc.description or "", headers)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

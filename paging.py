@@ -1,8 +1,4 @@
-"""One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size.
-
-The total is counted up to COUNT_CAP rows: counting a million tickets for "page 1 of 20,000" would cost more
-than the page itself; past the cap the pager says "1000+" and keeps offering the next page.
-"""
+"""One page of a listing: the rows, the total and the page arithmetic, in two SQL queries whatever the page size."""
 
 from __future__ import annotations
 
@@ -10,26 +6,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 
 from database import db
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
-COUNT_CAP = 1_000
+# Counting stops here: "10,000+" is as useful to a person as an exact figure and costs a bounded scan.
+COUNT_CAP = 10_000
 
 
 @dataclass
 class Page(Generic[T]):
     items: list[T]
-    total: int
+    total: int  # exact, or COUNT_CAP when ``total_capped``
     page: int
     per_page: int
-    total_capped: bool = False  # more than COUNT_CAP rows match; ``total`` is the cap
+    more: bool = False  # a row exists after this page
+    total_capped: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.total // self.per_page), self.page + (1 if self.more else 0))
 
     @property
     def has_prev(self) -> bool:
@@ -37,7 +35,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages or (self.total_capped and len(self.items) == self.per_page)
+        return self.more
 
 
 def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, int]:
@@ -53,28 +51,21 @@ def clamp(page: Any, per_page: Any, default_per_page: int = 50) -> tuple[int, in
     return page, per_page
 
 
-def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T],
-             count_stmt: Select | None = None, cap: int = COUNT_CAP) -> Page[T]:
+def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T], count: Select | None = None,
+             cap: int | None = COUNT_CAP) -> Page[T]:
     """Run ``stmt`` (already filtered and ordered) for one page; ``row`` turns each result row into an item.
 
-    ``count_stmt`` is the same filter without the per-row extras, cheaper to count when the caller has one.
+    ``count`` is a cheaper SELECT of the same rows for counting (fewer joins than ``stmt``), when the caller
+    has one. With ``cap``, counting stops after ``cap`` rows (``total_capped``); ``cap=None`` counts all.
     """
-    counted = (stmt if count_stmt is None else count_stmt).order_by(None).limit(cap + 1).subquery()
-    total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[row(r) for r in rows], total=min(total, cap), page=page, per_page=per_page,
-                total_capped=total > cap)
-
-
-def paginate_keys(keys: Select, page: int, per_page: int, rows: Callable[[Select], Select],
-                  row: Callable[[Any], T], cap: int = COUNT_CAP) -> Page[T]:
-    """A page chosen on a narrow, ordered key query first; ``rows(window)`` then reads just those rows.
-
-    Two queries whatever ``per_page`` is: the (capped) count of keys, and the rows whose key is in the page.
-    """
-    counted = keys.order_by(None).limit(cap + 1).subquery()
-    total = int(db.session.execute(select(func.count()).select_from(counted)).scalar_one())
-    window = keys.limit(per_page).offset((page - 1) * per_page)
-    found = db.session.execute(rows(window)).all()
-    return Page(items=[row(r) for r in found], total=min(total, cap), page=page, per_page=per_page,
-                total_capped=total > cap)
+    counted = (count if count is not None else stmt).order_by(None)
+    if cap is None:
+        total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    else:
+        # maintain_column_froms: with no WHERE clause the FROM would otherwise vanish with the columns.
+        bounded = counted.with_only_columns(literal(1), maintain_column_froms=True).limit(cap + 1).subquery()
+        total = db.session.execute(select(func.count()).select_from(bounded)).scalar_one()
+    rows = db.session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    capped = cap is not None and total > cap
+    return Page(items=[row(r) for r in rows[:per_page]], total=min(total, cap) if capped else int(total),
+                page=page, per_page=per_page, more=len(rows) > per_page, total_capped=capped)

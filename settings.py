@@ -41,14 +41,51 @@ DEFAULTS: dict[str, Any] = {
     "TICKET_PREFIX": "TU",
     "RECOMMENDED_OPERATORS": "Payme,Click,Uzum,Paynet",
     "ATTACHMENT_DIR": "",  # empty: instance/attachments
-    "ATTACHMENT_MAX_MB": 1024,
+    "ATTACHMENT_MAX_MB": 1024,  # per file, enforced while the upload streams in
+    "ATTACHMENT_MAX_REQUEST_MB": 2048,  # per request body, all files and fields together
+    "ATTACHMENT_MAX_FILES": 20,  # file parts per request
+    "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
     # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
     "CONSOLE_SESSION_MINUTES": 480,
     "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,
     "CONSOLE_LOGIN_WINDOW_MINUTES": 15,
+    "CONSOLE_LOGIN_MAX_ATTEMPTS_PER_IP": 50,  # failures from one IP over all emails within the window
     "CONSOLE_PAGE_SIZE": 50,
     "CONSOLE_DEFAULT_REACTION_HOURS": 24,
+    # Bitrix24 cloud zones; any other portal domain is a box (on-premise) portal for policy §2.
+    "B24_CLOUD_DOMAINS": "bitrix24.ru,bitrix24.com,bitrix24.by,bitrix24.kz,bitrix24.ua,bitrix24.de,bitrix24.eu,"
+    "bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,bitrix24.uk,bitrix24.in,bitrix24.jp,bitrix24.cn,"
+    "bitrix24.com.br,bitrix24.com.tr,bitrix24.vn,bitrix24.id,bitrix24.co,bitrix24.mx,bitrix24.tech,bitrix24.uz",
+    "BOX_REACHABLE_DAYS": 7,  # a box portal counts as reachable if the app's last REST call succeeded this recently
+    # Delivery (issue 4): the outbox worker and its channels; see delivery/__init__.py for each key.
+    # A channel is off while its settings are empty.
+    "DELIVERY_MAX_ATTEMPTS": 10,
+    "DELIVERY_BACKOFF_BASE": 30.0,
+    "DELIVERY_BACKOFF_CAP": 3600.0,
+    "DELIVERY_LEASE_SECONDS": 120.0,
+    "DELIVERY_POLL_INTERVAL": 2.0,
+    "DELIVERY_BATCH": 20,
+    "VENDOR_ALERT_LANGUAGE": "ru",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 0,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_TIMEOUT": 10.0,
+    "SMTP_CA_FILE": "",  # a private CA for the SMTP server's certificate; empty: the system's CAs
+    "MAIL_FROM": "",
+    "VENDOR_ALERT_EMAIL": "",
+    "TELEGRAM_BOT_TOKEN": "",
+    "TELEGRAM_CHAT_ID": "",
+    "TELEGRAM_API_URL": "https://api.telegram.org",
+    "TELEGRAM_TIMEOUT": 10.0,
+    "WEBHOOK_URL": "",
+    "WEBHOOK_SECRET": "",
+    "WEBHOOK_TIMEOUT": 10.0,
+    "VENDOR_B24_WEBHOOK_URL": "",
+    "VENDOR_B24_RESPONSIBLE_ID": "",
+    "VENDOR_B24_TIMEOUT": 10.0,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

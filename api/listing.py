@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import func, not_, select
 
-from api.pages import ApiPage, PageRequest, fetch, window
+from api.pages import ApiPage, PageRequest, fetch
 from b24.models import Portal
-from console.queries import PortalFilters, PortalRow, portal_ids_query, portal_query
+from console.queries import PortalFilters, PortalRow, decorate, portal_query
 from contracts.models import Contract
 from database import db, utcnow
 from delivery.models import OutboxMessage
@@ -43,21 +43,13 @@ class TicketDetail:
 
 
 def portals(filters: PortalFilters, page: PageRequest, today: date | None = None) -> ApiPage[PortalRow]:
-    """Portals by domain (then id), each with open tickets and current contract: one query per page.
-
-    The page is cut on the console's narrow id query (offset or keyset), then its rows read in full.
-    """
+    """Portals by domain (then id), each with open tickets and current contract: three queries per page."""
     filters = PortalFilters(q=filters.q, status=filters.status, version=filters.version, contract=filters.contract,
                             sort="domain", include_vulnerabilities=filters.include_vulnerabilities)
-    ids = portal_ids_query(filters, today)
-    if page.after is not None:
-        domain, last_id = page.after
-        ids = ids.where(Portal.domain >= domain, or_(Portal.domain > domain, Portal.id > last_id))
-    else:
-        ids = ids.offset(page.offset)
-    rows = db.session.execute(portal_query(filters, today, ids.limit(page.limit + 1))).all()
-    items = [PortalRow(portal=r[0], open_tickets=int(r[1]), contract=r[2], contract_state=r[3]) for r in rows]
-    return window(items, page, key=lambda item: (item.portal.domain, item.portal.id))
+    result = fetch(portal_query(filters, today), page, (Portal.domain, Portal.id), descending=False,
+                   row=lambda r: r[0], key=lambda portal: (portal.domain, portal.id))
+    return ApiPage(items=decorate(result.items, filters.include_vulnerabilities, today), limit=result.limit,
+                   offset=result.offset, next_cursor=result.next_cursor, next_offset=result.next_offset)
 
 
 def tickets(filters: InboxFilters, page: PageRequest, member_id: str | None = None, overdue: bool | None = None,

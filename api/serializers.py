@@ -9,7 +9,7 @@ from typing import Any
 from api.listing import TicketDetail, TicketRow
 from api.pages import ApiPage
 from b24.models import Portal, PortalEvent
-from console.queries import PortalRow
+from console.queries import PortalRow, contract_state
 from contracts.models import Contract
 from delivery.models import OutboxMessage
 from tickets.models import Attachment, Reply
@@ -29,15 +29,6 @@ def day(value: date | None) -> str | None:
 def page(result: ApiPage, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "limit": result.limit, "offset": result.offset,
             "next_cursor": result.next_cursor, "next_offset": result.next_offset}
-
-
-def contract_state(item: Contract | None, today: date) -> str:
-    """The same states as console.queries.contract_state_column, for one loaded contract."""
-    if item is None:
-        return "none"
-    if item.valid_to < today:
-        return "expired"
-    return "future" if item.valid_from > today else "active"
 
 
 def contract(item: Contract | None, today: date) -> dict[str, Any] | None:

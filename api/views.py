@@ -14,7 +14,7 @@ from api.errors import ApiError, InvalidBody, NotFound
 from api.openapi import document
 from api.pages import PageRequest
 from b24.models import Portal
-from console.queries import portal_contracts
+from console.queries import contract_state, portal_contracts
 from database import db, utcnow
 from i18n import translate
 from tickets import answers
@@ -60,7 +60,7 @@ def portal(member_id: str):
     today = utcnow().date()
     visible = may_see_vulnerabilities()
     contracts = portal_contracts(found.id)
-    current = next((c for c in contracts if out.contract_state(c, today) == "active"),
+    current = next((c for c in contracts if contract_state(c, today) == "active"),
                    contracts[0] if contracts else None)
     recent = listing.tickets(InboxFilters(include_vulnerabilities=visible), PageRequest(limit=PORTAL_RECENT_TICKETS),
                              member_id=found.member_id)
@@ -70,7 +70,7 @@ def portal(member_id: str):
         "updated_at": out.when(found.updated_at), "uninstalled_at": out.when(found.uninstalled_at),
         "open_tickets": listing.open_tickets(found.id, visible),
         "contract": out.contract(current, today),
-        "contract_state": out.contract_state(current, today),
+        "contract_state": contract_state(current, today),
         "contracts": [out.contract(c, today) for c in contracts],
         "history": [out.portal_event(e) for e in found.history],
         "recent_tickets": [out.ticket_row(row) for row in recent.items],

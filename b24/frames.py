@@ -19,8 +19,8 @@ LANGUAGES = ("ru", "en")
 
 
 @dataclass
-class Frame:
-    """A verified frame request: what the portal posted, confirmed by the OAuth server."""
+class _Posted:
+    """The fields of a frame request as posted, not yet believed."""
 
     member_id: str
     domain: str
@@ -28,14 +28,20 @@ class Frame:
     lang: str
     placement: str
     options: dict[str, Any]
-    auth_id: str
-    refresh_id: str | None
+    auth_id: str = field(repr=False)  # tokens stay out of reprs, so out of logs and tracebacks
+    refresh_id: str | None = field(repr=False)
     auth_expires: int
-    application_token: str | None
+    application_token: str | None = field(repr=False)
+    server_endpoint: str | None
+
+
+@dataclass
+class Frame(_Posted):
+    """A verified frame request: what the portal posted, confirmed by the OAuth server."""
+
     user_id: int
     scope: str
     client_endpoint: str
-    server_endpoint: str | None
     app_version: int
     app_status: str
     oauth: OAuthServer = field(repr=False)
@@ -43,21 +49,6 @@ class Frame:
     @property
     def ui_lang(self) -> str:
         return self.lang if self.lang in LANGUAGES else "en"
-
-
-@dataclass
-class _Posted:
-    member_id: str
-    domain: str
-    protocol: str
-    lang: str
-    placement: str
-    options: dict[str, Any]
-    auth_id: str
-    refresh_id: str | None
-    auth_expires: int
-    application_token: str | None
-    server_endpoint: str | None
 
 
 def read_frame(request: Request) -> _Posted:
@@ -124,20 +115,10 @@ def verify_frame(request: Request) -> Frame:
     if install.domain.lower() != posted.domain:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
     return Frame(
-        member_id=posted.member_id,
-        domain=posted.domain,
-        protocol=posted.protocol,
-        lang=posted.lang,
-        placement=posted.placement,
-        options=posted.options,
-        auth_id=posted.auth_id,
-        refresh_id=posted.refresh_id,
-        auth_expires=posted.auth_expires,
-        application_token=posted.application_token,
+        **vars(posted),
         user_id=info.user_id,
         scope=",".join(info.scope),
         client_endpoint=install.client_endpoint,
-        server_endpoint=posted.server_endpoint,
         app_version=install.version,
         app_status=install.status.value,
         oauth=oauth,

@@ -65,6 +65,18 @@ def install(frame: Frame) -> Portal:
     return portal
 
 
+def touch(frame: Frame) -> Portal | None:
+    """A verified frame request is fresh news of the portal: its domain, version and that it is alive."""
+    portal = portal_by_member(frame.member_id)
+    if portal is None:
+        return None
+    apply_domain(portal, frame.domain, frame.client_endpoint)
+    set_version(portal, frame.app_version)
+    portal.app_status = frame.app_status
+    portal.last_seen_at = utcnow()
+    return portal
+
+
 def bind_handlers(client: PortalClient) -> dict[str, Any]:
     """Bind the Support placements and lifecycle events, unbinding first so a repeat is clean.
 

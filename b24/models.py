@@ -45,10 +45,10 @@ class Portal(db.Model):
     installer_user_id: Mapped[int | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    installed_at: Mapped[datetime | None]
+    installed_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
     updated_at: Mapped[datetime | None]
     uninstalled_at: Mapped[datetime | None]
-    last_seen_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
 
     history: Mapped[list[PortalEvent]] = relationship(
         back_populates="portal", order_by="PortalEvent.id", cascade="all, delete-orphan"

@@ -1,1 +1,1 @@
-"""Benchmarks: one script per concern, each runnable as ``python -m bench.<name>``."""
+"""Benchmarks, one script per concern, each run as ``python -m bench.<name>`` and reporting against a baseline."""

@@ -1,8 +1,12 @@
-"""The console's strings in Russian and English."""
+"""The console's strings in Russian and English; every key is registered with a ``c_`` prefix.
+
+The catalogue is shared by every package, so the prefix keeps the console's words (a status, a category)
+from replacing the Support placement's wording for the same key.
+"""
 
 from i18n import register
 
-register({
+_STRINGS = {
     "c_title": ("Консоль разработчика", "Developer console"),
     "c_portals": ("Порталы", "Portals"),
     "c_tickets": ("Заявки", "Tickets"),
@@ -199,4 +203,6 @@ register({
     "c_first_response": ("Первый ответ", "First answer"),
     "c_lang_ru": ("Русский", "Русский"),
     "c_lang_en": ("English", "English"),
-})
+}
+
+register({key if key.startswith("c_") else f"c_{key}": text for key, text in _STRINGS.items()})

@@ -33,7 +33,7 @@ class StaffUser(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """One failed or successful sign-in, kept in the database so the limit holds across processes."""
+    """One failed sign-in, kept in the database so the limit holds across processes (pruned after the window)."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_key", "ip", "email", "at"),)
@@ -41,5 +41,4 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ip: Mapped[str] = mapped_column(String(64))
     email: Mapped[str] = mapped_column(String(255))
-    ok: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,7 +1,8 @@
 """Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
 
-Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract are
-correlated subqueries inside the page's one SELECT, never a query per row. The JSON API reuses these.
+Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract come
+from one GROUP BY / one IN query for the whole page (or a joined subquery when the list is filtered or sorted
+by them), never from a query per row. The JSON API reuses these.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.types import Date
 from b24.models import PORTAL_STATUSES, Portal
 from contracts.models import Contract
 from database import db, utcnow
-from paging import Page, paginate_keys
+from paging import COUNT_CAP, Page, paginate
 from tickets.inbox import visible_tickets
 from tickets.models import OPEN_STATUSES, Ticket
 
@@ -53,28 +54,32 @@ class PortalRow:
     contract_state: str
 
 
-def _open_count(include_vulnerabilities: bool) -> ColumnElement[int]:
-    """Open tickets of the outer row's portal, as a correlated subquery (an index lookup per shown row)."""
-    return (
-        select(func.count())
-        .where(Ticket.portal_id == Portal.id, Ticket.status.in_(OPEN_STATUSES),
-               visible_tickets(include_vulnerabilities))
-        .correlate(Portal)
-        .scalar_subquery()
-    )
+def _open_counts(include_vulnerabilities: bool, portal_ids: list[int] | None = None):
+    stmt = select(Ticket.portal_id, func.count().label("open_tickets")).where(
+        Ticket.status.in_(OPEN_STATUSES), visible_tickets(include_vulnerabilities))
+    if portal_ids is not None:
+        stmt = stmt.where(Ticket.portal_id.in_(portal_ids))
+    return stmt.group_by(Ticket.portal_id)
 
 
-def _current_contract_id() -> ColumnElement[int]:
-    """The outer row's current contract: the one that ends last (ties: the newest)."""
-    other = aliased(Contract)
-    return (
-        select(other.id)
-        .where(other.portal_id == Portal.id)
-        .order_by(other.valid_to.desc(), other.id.desc())
-        .limit(1)
-        .correlate(Portal)
-        .scalar_subquery()
-    )
+def _current_contracts():
+    """Each portal's current contract: the one that ends last (ties: the newest)."""
+    ranked = select(
+        Contract.id,
+        Contract.portal_id,
+        func.row_number().over(partition_by=Contract.portal_id,
+                               order_by=(Contract.valid_to.desc(), Contract.id.desc())).label("rank"),
+    ).where(Contract.portal_id.is_not(None)).subquery("ranked_contracts")
+    return select(ranked.c.id, ranked.c.portal_id).where(ranked.c.rank == 1).subquery("current_contract")
+
+
+def contract_state(contract: Contract | None, today: date) -> str:
+    """active / expired / future / none, the same rule as ``contract_state_column``."""
+    if contract is None:
+        return "none"
+    if contract.valid_to < today:
+        return "expired"
+    return "future" if contract.valid_from > today else "active"
 
 
 def contract_state_column(today: date) -> ColumnElement[str]:
@@ -91,8 +96,7 @@ def contract_state_column(today: date) -> ColumnElement[str]:
 def contract_state_condition(state: str, today: date) -> ColumnElement[bool]:
     """The portal's current contract (the one ending last, ties: newest) is in ``state``, as EXISTS tests.
 
-    The same answer as filtering on ``contract_state_column``, but the databases plan EXISTS as semi-joins
-    instead of computing every portal's current contract first.
+    The same answer as ``contract_state_column(today) == state`` over the joined current contract.
     """
     day = literal(today, Date())
     mine = aliased(Contract)
@@ -111,12 +115,31 @@ def contract_state_condition(state: str, today: date) -> ColumnElement[bool]:
         .exists()
     )
     span = and_(mine.valid_from <= day if state == "active" else mine.valid_from > day, mine.valid_to >= day)
-    return (
-        select(mine.id).where(mine.portal_id == Portal.id, span, ~superseded).correlate(Portal).exists()
-    )
+    return select(mine.id).where(mine.portal_id == Portal.id, span, ~superseded).correlate(Portal).exists()
 
 
-def _filtered(stmt: Select, filters: PortalFilters, today: date) -> Select:
+def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
+    """The portals matching ``filters`` as one ordered SELECT of ``Portal``.
+
+    The current contract and the open-ticket counts are joined only when the filter or the sort needs
+    them; otherwise ``decorate`` fetches them for just the portals on the page.
+    """
+    today = today or utcnow().date()
+    stmt = select(Portal)
+    sorts: dict[str, ColumnElement] = dict(PORTAL_SORTS)
+    if filters.sort == "contract_end":
+        current = _current_contracts()
+        stmt = (stmt.outerjoin(current, current.c.portal_id == Portal.id)
+                .outerjoin(Contract, Contract.id == current.c.id))
+        sorts["contract_end"] = Contract.valid_to
+    if filters.contract in CONTRACT_STATES:
+        # EXISTS tests rather than the joined current contract: at 100,000 portals the join computes every
+        # portal's current contract per page (seconds on PostgreSQL), the semi-joins only what they look at.
+        stmt = stmt.where(contract_state_condition(filters.contract, today))
+    if filters.sort == "open_tickets":
+        counts = _open_counts(filters.include_vulnerabilities).subquery("open_counts")
+        stmt = stmt.outerjoin(counts, counts.c.portal_id == Portal.id)
+        sorts["open_tickets"] = func.coalesce(counts.c.open_tickets, 0)
     q = (filters.q or "").strip().lower()
     if q:
         stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
@@ -124,65 +147,49 @@ def _filtered(stmt: Select, filters: PortalFilters, today: date) -> Select:
         stmt = stmt.where(Portal.status == filters.status)
     if filters.version is not None:
         stmt = stmt.where(Portal.app_version == filters.version)
-    if filters.contract in CONTRACT_STATES:
-        stmt = stmt.where(contract_state_condition(filters.contract, today))
-    return stmt
-
-
-def _with_columns(stmt: Select, filters: PortalFilters, today: date) -> Select:
-    """(Portal, open tickets, current Contract, its state) for the portals ``stmt`` selects."""
-    return (
-        stmt.add_columns(_open_count(filters.include_vulnerabilities).label("open_tickets"), Contract,
-                         contract_state_column(today).label("contract_state"))
-        .outerjoin(Contract, Contract.id == _current_contract_id())
-    )
-
-
-def _order(filters: PortalFilters) -> list[ColumnElement]:
-    sorts = {**PORTAL_SORTS, "open_tickets": _open_count(filters.include_vulnerabilities),
-             "contract_end": select(func.max(Contract.valid_to)).where(Contract.portal_id == Portal.id)
-             .correlate(Portal).scalar_subquery()}
     column = sorts.get(filters.sort, Portal.domain)
     order = column.desc() if filters.descending else column.asc()
-    return [order, Portal.id.desc() if filters.descending else Portal.id.asc()]
+    return stmt.order_by(order, Portal.id.desc() if filters.descending else Portal.id.asc())
 
 
-def portal_ids_query(filters: PortalFilters, today: date | None = None) -> Select:
-    """The ids of the portals ``filters`` selects, in list order: what a page cuts and a total counts."""
+def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
+             today: date | None = None) -> list[PortalRow]:
+    """Portals with their open-ticket counts and current contracts: two queries, however many portals."""
     today = today or utcnow().date()
-    return _filtered(select(Portal.id), filters, today).order_by(*_order(filters))
-
-
-def portal_query(filters: PortalFilters, today: date | None = None, ids: Select | None = None) -> Select:
-    """The portal list as one SELECT of (Portal, open tickets, Contract, contract state), filtered and ordered.
-
-    With ``ids`` (a cut of ``portal_ids_query``) only those portals are read: the page is chosen on the
-    narrow id query first, then open tickets and the current contract are computed for its rows alone.
-    """
-    today = today or utcnow().date()
-    stmt = select(Portal)
-    stmt = _filtered(stmt, filters, today) if ids is None else stmt.where(Portal.id.in_(ids))
-    return _with_columns(stmt, filters, today).order_by(*_order(filters))
-
-
-def _portal_row(row) -> PortalRow:
-    portal, open_tickets, contract, state = row
-    return PortalRow(portal=portal, open_tickets=int(open_tickets), contract=contract, contract_state=state)
+    ids = [p.id for p in portals]
+    if not ids:
+        return []
+    counts = {pid: n for pid, n in db.session.execute(_open_counts(include_vulnerabilities, ids))}
+    current: dict[int, Contract] = {}
+    for contract in db.session.execute(
+        select(Contract).where(Contract.portal_id.in_(ids))
+        .order_by(Contract.portal_id, Contract.valid_to.desc(), Contract.id.desc())
+    ).scalars():
+        current.setdefault(contract.portal_id, contract)
+    return [
+        PortalRow(portal=p, open_tickets=int(counts.get(p.id, 0)), contract=current.get(p.id),
+                  contract_state=contract_state(current.get(p.id), today))
+        for p in portals
+    ]
 
 
 def portal_page(
-    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None
+    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None, cap: int | None = COUNT_CAP
 ) -> Page[PortalRow]:
-    """One page of the portal list: two SQL queries (count and rows) whatever ``per_page`` is."""
-    ids = portal_ids_query(filters, today)
-    return paginate_keys(ids, page, per_page, lambda window: portal_query(filters, today, window), _portal_row)
+    """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size.
+
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    """
+    result = paginate(portal_query(filters, today), page, per_page, lambda row: row[0], cap=cap)
+    result.items = decorate(result.items, filters.include_vulnerabilities, today)
+    return result
 
 
 def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 1000) -> Iterator[PortalRow]:
     """Every portal matching ``filters``, streamed from the database in batches (for the CSV export)."""
     result = db.session.execute(portal_query(filters, today).execution_options(yield_per=batch))
-    for row in result:
-        yield _portal_row(row)
+    for chunk in result.scalars().partitions():
+        yield from decorate(list(chunk), filters.include_vulnerabilities, today)
 
 
 def known_versions() -> list[int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -61,44 +61,54 @@ def create_user(email: str, name: str, password: str, *, can_see_vulnerabilities
     return user
 
 
-def _limits() -> tuple[int, timedelta]:
+def _limits() -> tuple[int, int, timedelta]:
     cfg = current_app.config
-    return int(cfg["CONSOLE_LOGIN_MAX_ATTEMPTS"]), timedelta(minutes=int(cfg["CONSOLE_LOGIN_WINDOW_MINUTES"]))
+    return (int(cfg["CONSOLE_LOGIN_MAX_ATTEMPTS"]), int(cfg["CONSOLE_LOGIN_MAX_ATTEMPTS_PER_IP"]),
+            timedelta(minutes=int(cfg["CONSOLE_LOGIN_WINDOW_MINUTES"])))
 
 
-def recent_failures(ip: str, email: str) -> tuple[int, object]:
-    """Failed attempts for this IP and email inside the window, and the oldest of them."""
-    _, window = _limits()
+def _retry_after(oldest: datetime | None, window: timedelta) -> int:
+    if oldest is None:
+        return int(window.total_seconds())
+    return max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+
+
+def check_limits(ip: str, email: str) -> None:
+    """Raise TooManyAttempts when this IP and email, or this IP over all emails, used up its failures."""
+    per_key, per_ip, window = _limits()
     since = utcnow() - window
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.ip == ip, LoginAttempt.email == email, LoginAttempt.ok.is_(False), LoginAttempt.at >= since
-        )
+    recent = (LoginAttempt.ip == ip, LoginAttempt.at >= since)
+    key_count, key_oldest = db.session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(*recent, LoginAttempt.email == email)
     ).one()
-    return int(count), oldest
+    if key_count >= per_key:
+        raise TooManyAttempts(_retry_after(key_oldest, window))
+    # Guessing one password across many emails is stopped by the per-IP ceiling.
+    ip_count, ip_oldest = db.session.execute(select(func.count(), func.min(LoginAttempt.at)).where(*recent)).one()
+    if ip_count >= per_ip:
+        raise TooManyAttempts(_retry_after(ip_oldest, window))
 
 
 def authenticate(email: str, password: str, ip: str) -> StaffUser:
-    """The active staff account for these credentials; every attempt is recorded and committed.
+    """The active staff account for these credentials; a failure is recorded (and committed) for the limit.
 
     The limit is checked before the password, so a blocked attacker learns nothing from further guesses.
     """
     email = normalise_email(email)[:255]
     ip = (ip or "unknown")[:64]
-    limit, window = _limits()
-    failures, oldest = recent_failures(ip, email)
-    if failures >= limit:
-        retry = int((oldest + window - utcnow()).total_seconds()) + 1 if oldest else int(window.total_seconds())
-        raise TooManyAttempts(max(retry, 1))
+    check_limits(ip, email)
     user = db.session.execute(select(StaffUser).where(StaffUser.email == email)).scalar_one_or_none()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     ok = ok and user is not None and user.active
-    db.session.add(LoginAttempt(ip=ip, email=email, ok=ok))
+    _, _, window = _limits()
+    # Failures older than the window no longer count; dropping them keeps the table small.
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at < utcnow() - window))
     if ok:
         # A success clears the slate for this key: the limit is on guessing, not on working.
-        db.session.execute(delete(LoginAttempt).where(
-            LoginAttempt.ip == ip, LoginAttempt.email == email, LoginAttempt.ok.is_(False)))
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.email == email))
         user.last_login_at = utcnow()
+    else:
+        db.session.add(LoginAttempt(ip=ip, email=email))
     db.session.commit()
     if not ok:
         raise LoginRefused()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
 
-MESSAGE_STATES = ("pending", "sending", "sent", "dead")
+if TYPE_CHECKING:
+    from tickets.models import Ticket
+
+# pending: waiting for its turn; claimed: taken by a worker, not yet tried; sending: a try is under way;
+# sent: the receiver took it; dead: gave up (retry by hand).
+MESSAGE_STATES = ("pending", "claimed", "sending", "sent", "dead")
 
 
 class OutboxMessage(db.Model):
@@ -19,7 +25,7 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # email | telegram | webhook | bitrix24
-    event: Mapped[str] = mapped_column(String(32))  # ticket_created | reply_added | status_changed | ...
+    event: Mapped[str] = mapped_column(String(32))  # ticket_created | user_followup | staff_reply | status_changed
     recipient: Mapped[str | None] = mapped_column(String(255))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -32,6 +38,7 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    ticket: Mapped[Ticket | None] = relationship()
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="message", order_by="DeliveryAttempt.id", cascade="all, delete-orphan"
     )

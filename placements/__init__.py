@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import placements.messages  # noqa: F401  (strings)
+    import placements.models  # noqa: F401  (tables)
     from placements.home import bp as home
+    from placements.support import bp as support
 
     app.register_blueprint(home)
+    app.register_blueprint(support)

@@ -1,4 +1,4 @@
-"""The app's main page inside the portal (PLACEMENT=DEFAULT): the Support home."""
+"""The app's main page inside the portal (PLACEMENT=DEFAULT): the Support home, leading to the form and My requests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from flask import Blueprint, g, render_template, request
 
 from b24.frames import verify_frame
 from b24.lifecycle import portal_by_member
-from database import db, utcnow
+from placements import frame_tokens
+from placements.visit import open_visit
 
 bp = Blueprint("home", __name__)
 
@@ -22,10 +23,13 @@ def home():
     frame = verify_frame(request)
     g.lang = frame.ui_lang
     portal = portal_by_member(frame.member_id)
+    view_token = None
     if portal is not None:
-        portal.last_seen_at = utcnow()
-        db.session.commit()
-    return render_template("placements/home.html", frame=frame, portal=portal, lang=frame.ui_lang)
+        visit = open_visit(frame, request)  # records the frame's news (lifecycle.touch) and commits
+        portal, view_token = visit.portal, frame_tokens.issue(visit.visitor, frame_tokens.VIEW)
+    return render_template(
+        "placements/home.html", frame=frame, portal=portal, view_token=view_token, lang=frame.ui_lang
+    )
 
 
 @bp.get("/healthz")

@@ -37,6 +37,10 @@ def call(slug: str, method: str):
     params = _params()
     token = params.pop("auth", None)
     state.log("rest", portal.member_id, method, params)
+    fault = state.take_fault(portal.member_id)
+    if fault:
+        status = 429 if fault == "OPERATION_TIME_LIMIT" else 503
+        return jsonify(error=fault, error_description="Too many requests"), status
     try:
         user_id = _authorise(state, portal, token)
         result = _dispatch(state, portal, user_id, method, params)

@@ -83,6 +83,7 @@ class SandboxState:
         self.refresh_index: dict[str, Grant] = {}  # by refresh token, removed once spent
         self.moved: dict[str, str] = {}  # old slug -> new slug
         self.calls: list[Call] = []
+        self.faults: list[tuple[str, str, int]] = []  # (member_id, error code, remaining answers)
         self.lock = threading.RLock()
 
     # --- portals -----------------------------------------------------------------------------------
@@ -165,6 +166,22 @@ class SandboxState:
             for key in [k for k, g in self.grants.items() if g.member_id == portal.member_id]:
                 del self.grants[key]
             self.revoke_refresh_tokens(portal)
+
+    def fail_next(self, portal: SandboxPortal, code: str, times: int = 1) -> None:
+        """The portal's next ``times`` REST answers are this error (QUERY_LIMIT_EXCEEDED, OVERLOAD_LIMIT...)."""
+        with self.lock:
+            self.faults.append((portal.member_id, code, times))
+
+    def take_fault(self, member_id: str) -> str | None:
+        with self.lock:
+            for index, (member, code, remaining) in enumerate(self.faults):
+                if member == member_id:
+                    if remaining <= 1:
+                        del self.faults[index]
+                    else:
+                        self.faults[index] = (member, code, remaining - 1)
+                    return code
+            return None
 
     # --- the record of calls -----------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from database import db
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _postgres_available() -> bool:
-    choice = os.environ.get("TEST_DB", "auto")
+def _postgres_available(honour_choice: bool = True) -> bool:
+    choice = os.environ.get("TEST_DB", "auto") if honour_choice else "auto"
     if choice == "sqlite":
         return False
     try:

@@ -23,3 +23,9 @@ def test_unknown_path_answers_404_as_json_for_api_clients(client):
     response = client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"
+
+
+def test_error_pages_keep_the_headers_the_error_carries(client):
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]

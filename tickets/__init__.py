@@ -6,4 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from tickets import models  # noqa: F401  (tables)
+    import tickets.messages  # noqa: F401  (strings)
+    import tickets.models  # noqa: F401  (tables)
+    from tickets.uploads import UploadRequest, sweep_uploads_command
+
+    # Every request.form / request.files in the app streams uploads to disk under the attachment limits.
+    app.request_class = UploadRequest
+    app.cli.add_command(sweep_uploads_command)

@@ -6,6 +6,7 @@ out unless the caller passes ``include_vulnerabilities=True`` (policy: private t
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,11 +18,12 @@ from sqlalchemy.types import DateTime
 from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
-from paging import Page, paginate
+from paging import COUNT_CAP, Page, paginate
 from tickets.models import CATEGORIES, OPEN_STATUSES, TICKET_STATUSES, Ticket
 from tickets.sqltime import hours_between
 
 VULNERABILITY = "vulnerability"
+TICKET_NUMBER_RE = re.compile(r"^[A-Za-z]{1,16}-\d{4}-\d+$")
 INBOX_SORTS = {
     "created": Ticket.created_at,
     "updated": Ticket.updated_at,
@@ -89,27 +91,30 @@ def visible_tickets(include_vulnerabilities: bool) -> ColumnElement[bool]:
     return true() if include_vulnerabilities else Ticket.category != VULNERABILITY
 
 
-def _narrowed(stmt: Select, filters: InboxFilters, overdue: ColumnElement[bool]) -> Select:
-    stmt = stmt.where(visible_tickets(filters.include_vulnerabilities))
+def inbox_conditions(filters: InboxFilters, now: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the inbox; the overdue one needs ``Contract`` outer-joined by number."""
+    now = now or utcnow()
+    conditions: list[ColumnElement[bool]] = [visible_tickets(filters.include_vulnerabilities)]
     if filters.status in TICKET_STATUSES:
-        stmt = stmt.where(Ticket.status == filters.status)
+        conditions.append(Ticket.status == filters.status)
     elif filters.status == "open":
-        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+        conditions.append(Ticket.status.in_(OPEN_STATUSES))
     if filters.portal_id:
-        stmt = stmt.where(Ticket.portal_id == filters.portal_id)
+        conditions.append(Ticket.portal_id == filters.portal_id)
     if filters.category in CATEGORIES:
-        stmt = stmt.where(Ticket.category == filters.category)
+        conditions.append(Ticket.category == filters.category)
     if filters.overdue:
-        stmt = stmt.where(overdue)
+        conditions.append(overdue_condition(now))
     if filters.assignee == "none":
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
+        conditions.append(Ticket.assignee_id.is_(None))
     elif filters.assignee:
-        stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
+        conditions.append(Ticket.assignee_id == int(filters.assignee))
     q = (filters.q or "").strip()
-    if q:
+    if TICKET_NUMBER_RE.match(q):
+        conditions.append(Ticket.number == q.upper())  # a whole number: the unique index, no text scan
+    elif q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(
-            Ticket.number == q.upper(),
+        conditions.append(or_(
             func.lower(Ticket.number).like(like),
             func.lower(Ticket.what_done).like(like),
             func.lower(Ticket.what_expected).like(like),
@@ -117,30 +122,30 @@ def _narrowed(stmt: Select, filters: InboxFilters, overdue: ColumnElement[bool])
             func.lower(Ticket.user_name).like(like),
             func.lower(Ticket.contact_email).like(like),
         ))
-    return stmt
+    return conditions
 
 
 def inbox_query(filters: InboxFilters, now: datetime | None = None) -> Select:
     """The inbox as one SELECT of (Ticket, domain, promised hours, overdue), filtered and ordered."""
     now = now or utcnow()
-    overdue = overdue_condition(now)
     stmt = (
-        select(Ticket, Portal.domain, promised_hours_column().label("promised"), overdue.label("overdue"))
+        select(Ticket, Portal.domain, promised_hours_column().label("promised"),
+               overdue_condition(now).label("overdue"))
         .join(Portal, Portal.id == Ticket.portal_id)
         .outerjoin(Contract, Contract.number == Ticket.contract_number)
+        .where(*inbox_conditions(filters, now))
     )
-    stmt = _narrowed(stmt, filters, overdue)
     column = INBOX_SORTS.get(filters.sort, Ticket.created_at)
     order = column.desc() if filters.descending else column.asc()
     return stmt.order_by(order, Ticket.id.desc() if filters.descending else Ticket.id.asc())
 
 
 def inbox_count_query(filters: InboxFilters, now: datetime | None = None) -> Select:
-    """The inbox's filter over ticket ids alone (the contract joined only for overdue): what a total counts."""
+    """The inbox's rows for counting, without the joins a count does not need (the contract only for overdue)."""
     stmt = select(Ticket.id)
     if filters.overdue:
         stmt = stmt.outerjoin(Contract, Contract.number == Ticket.contract_number)
-    return _narrowed(stmt, filters, overdue_condition(now or utcnow()))
+    return stmt.where(*inbox_conditions(filters, now))
 
 
 def _inbox_row(row) -> InboxRow:
@@ -149,9 +154,15 @@ def _inbox_row(row) -> InboxRow:
                     reaction_hours=reaction_hours(ticket))
 
 
-def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page[InboxRow]:
-    """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is."""
-    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, inbox_count_query(filters, now))
+def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None,
+               cap: int | None = COUNT_CAP) -> Page[InboxRow]:
+    """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is.
+
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    """
+    now = now or utcnow()
+    return paginate(inbox_query(filters, now), page, per_page, _inbox_row, count=inbox_count_query(filters, now),
+                    cap=cap)
 
 
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:

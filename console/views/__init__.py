@@ -7,7 +7,7 @@ from flask import g, render_template
 from console.guard import PREFIX
 
 
-def render(template: str, status: int = 200, **context):
+def render(template: str, status: int = 200, **context) -> tuple[str, int]:
     """Render a console page in the staff member's language."""
     return render_template(template, lang=g.lang, staff=g.staff, **context), status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from console.blueprint import bp
 from console.guard import sign_in, sign_out
@@ -12,14 +13,14 @@ from i18n import LANGUAGES
 
 
 @bp.get("/login")
-def login():
+def login() -> ResponseReturnValue:
     if g.staff is not None:
         return redirect(url_for("console.portals"))
     return render("console/login.html", next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
-def login_post():
+def login_post() -> ResponseReturnValue:
     email = request.form.get("email", "")
     next_url = safe_next(request.form.get("next"))
     try:
@@ -35,14 +36,14 @@ def login_post():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     end_sessions(g.staff)
     sign_out()
     return redirect(url_for("console.login"))
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):
+def set_language(code: str) -> ResponseReturnValue:
     if code in LANGUAGES:
         session["console_lang"] = code
     return redirect(safe_next(request.args.get("next")) or url_for("console.login"))

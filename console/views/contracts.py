@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from console.blueprint import bp
@@ -14,7 +15,7 @@ from tickets.inbox import reaction_stats
 
 
 @bp.get("/contracts")
-def contracts():
+def contracts() -> ResponseReturnValue:
     items = list(db.session.execute(
         select(Contract).order_by(Contract.valid_to.desc(), Contract.number)
     ).scalars())
@@ -40,12 +41,12 @@ def _contract_form(contract: Contract) -> dict[str, str]:
 
 
 @bp.get("/contracts/new")
-def contract_new():
+def contract_new() -> ResponseReturnValue:
     return render("console/contract_form.html", contract=None, form={"reaction_hours": "24"}, errors={})
 
 
 @bp.post("/contracts/new")
-def contract_create():
+def contract_create() -> ResponseReturnValue:
     try:
         operations.create_contract(request.form)
     except operations.Invalid as exc:
@@ -57,13 +58,13 @@ def contract_create():
 
 
 @bp.get("/contracts/<int:contract_id>")
-def contract_edit(contract_id: int):
+def contract_edit(contract_id: int) -> ResponseReturnValue:
     contract = _contract_or_404(contract_id)
     return render("console/contract_form.html", contract=contract, form=_contract_form(contract), errors={})
 
 
 @bp.post("/contracts/<int:contract_id>")
-def contract_update(contract_id: int):
+def contract_update(contract_id: int) -> ResponseReturnValue:
     contract = _contract_or_404(contract_id)
     try:
         operations.update_contract(contract, request.form)
@@ -76,7 +77,7 @@ def contract_update(contract_id: int):
 
 
 @bp.post("/contracts/<int:contract_id>/delete")
-def contract_delete(contract_id: int):
+def contract_delete(contract_id: int) -> ResponseReturnValue:
     operations.delete_contract(_contract_or_404(contract_id))
     db.session.commit()
     notice("success", "contract_deleted")
@@ -84,7 +85,7 @@ def contract_delete(contract_id: int):
 
 
 @bp.get("/operators")
-def operators():
+def operators() -> ResponseReturnValue:
     items = list(db.session.execute(select(Operator).order_by(Operator.name)).scalars())
     return render("console/operators.html", operators=items)
 
@@ -97,12 +98,12 @@ def _operator_or_404(operator_id: int) -> Operator:
 
 
 @bp.get("/operators/new")
-def operator_new():
+def operator_new() -> ResponseReturnValue:
     return render("console/operator_form.html", operator=None, form={"recommended": "1"}, errors={})
 
 
 @bp.post("/operators/new")
-def operator_create():
+def operator_create() -> ResponseReturnValue:
     try:
         operations.create_operator(request.form)
     except operations.Invalid as exc:
@@ -114,14 +115,14 @@ def operator_create():
 
 
 @bp.get("/operators/<int:operator_id>")
-def operator_edit(operator_id: int):
+def operator_edit(operator_id: int) -> ResponseReturnValue:
     operator = _operator_or_404(operator_id)
     form = {"code": operator.code, "name": operator.name, "recommended": "1" if operator.recommended else ""}
     return render("console/operator_form.html", operator=operator, form=form, errors={})
 
 
 @bp.post("/operators/<int:operator_id>")
-def operator_update(operator_id: int):
+def operator_update(operator_id: int) -> ResponseReturnValue:
     operator = _operator_or_404(operator_id)
     try:
         operations.update_operator(operator, request.form)
@@ -134,7 +135,7 @@ def operator_update(operator_id: int):
 
 
 @bp.post("/operators/<int:operator_id>/delete")
-def operator_delete(operator_id: int):
+def operator_delete(operator_id: int) -> ResponseReturnValue:
     operations.delete_operator(_operator_or_404(operator_id))
     db.session.commit()
     notice("success", "operator_deleted")

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from flask import Response, abort, current_app, g, redirect, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 
 from b24 import lifecycle
 from b24.errors import B24Error
@@ -39,12 +40,12 @@ def _filters() -> PortalFilters:
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     return redirect(url_for("console.portals"))
 
 
 @bp.get("/portals")
-def portals():
+def portals() -> ResponseReturnValue:
     filters = _filters()
     page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
                            current_app.config["CONSOLE_PAGE_SIZE"])
@@ -82,7 +83,7 @@ def _csv_lines(filters: PortalFilters) -> Iterator[str]:
 
 
 @bp.get("/portals.csv")
-def portals_csv():
+def portals_csv() -> ResponseReturnValue:
     filters = _filters()
     return Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=portals.csv"})
@@ -96,7 +97,7 @@ def _portal_or_404(portal_id: int) -> Portal:
 
 
 @bp.get("/portals/<int:portal_id>")
-def portal(portal_id: int):
+def portal(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     see_vulnerabilities = g.staff.can_see_vulnerabilities
     return render("console/portal.html", portal=item, contracts=portal_contracts(item.id),
@@ -105,7 +106,7 @@ def portal(portal_id: int):
 
 
 @bp.post("/portals/<int:portal_id>/check")
-def portal_check(portal_id: int):
+def portal_check(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     try:
         info = lifecycle.check_portal(item)
@@ -117,7 +118,7 @@ def portal_check(portal_id: int):
 
 
 @bp.post("/portals/<int:portal_id>/bind")
-def portal_bind(portal_id: int):
+def portal_bind(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     try:
         lifecycle.bind_handlers(client_for(item))
@@ -131,7 +132,7 @@ def portal_bind(portal_id: int):
 
 
 @bp.post("/portals/<int:portal_id>/block")
-def portal_block(portal_id: int):
+def portal_block(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     try:
         block_portal(item, g.staff.email, request.form.get("reason"))
@@ -143,7 +144,7 @@ def portal_block(portal_id: int):
 
 
 @bp.post("/portals/<int:portal_id>/unblock")
-def portal_unblock(portal_id: int):
+def portal_unblock(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     try:
         unblock_portal(item, g.staff.email)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
@@ -63,7 +64,7 @@ def _categories() -> list[str]:
 
 
 @bp.get("/tickets")
-def tickets():
+def tickets() -> ResponseReturnValue:
     filters = _filters()
     page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
                            current_app.config["CONSOLE_PAGE_SIZE"])
@@ -118,7 +119,7 @@ def _has_template(name: str) -> bool:
 
 
 @bp.get("/tickets/<number>")
-def ticket(number: str):
+def ticket(number: str) -> ResponseReturnValue:
     return _ticket_page(_ticket_or_404(number))
 
 
@@ -127,7 +128,7 @@ def _answer_data() -> dict[str, str]:
 
 
 @bp.post("/tickets/<number>/answer")
-def ticket_answer(number: str):
+def ticket_answer(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     kind = request.form.get("kind", "")
     try:
@@ -141,7 +142,7 @@ def ticket_answer(number: str):
 
 
 @bp.post("/tickets/<number>/note")
-def ticket_note(number: str):
+def ticket_note(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     try:
         answers.add_note(item, g.staff, request.form.get("note", ""))
@@ -155,7 +156,7 @@ def ticket_note(number: str):
 
 
 @bp.post("/tickets/<number>/status")
-def ticket_status(number: str):
+def ticket_status(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     try:
         answers.change_status(item, g.staff, request.form.get("status", ""))
@@ -168,7 +169,7 @@ def ticket_status(number: str):
 
 
 @bp.post("/tickets/<number>/assign")
-def ticket_assign(number: str):
+def ticket_assign(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     raw = request.form.get("assignee", "")
     assignee = None
@@ -183,7 +184,7 @@ def ticket_assign(number: str):
 
 
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
-def ticket_attachment(number: str, attachment_id: int):
+def ticket_attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != item.id:

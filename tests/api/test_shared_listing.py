@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from b24.models import Portal
-from console.queries import (
-    CONTRACT_STATES,
-    PortalFilters,
-    contract_state_column,
-    portal_ids_query,
-    portal_query,
-)
+from console.queries import CONTRACT_STATES, PortalFilters, decorate, portal_page, portal_query
 from database import db
-from paging import paginate, paginate_keys
+from paging import paginate
 from tickets.inbox import InboxFilters, inbox_count_query, inbox_query
 
 
@@ -35,27 +28,23 @@ def test_contract_state_filter_agrees_with_the_state_shown_for_every_shape_of_hi
         portal = make_portal(domain=f"{name.replace('_', '-')}.test")
         for valid_from, valid_to in spans:
             make_contract(portal, valid_from=valid_from, valid_to=valid_to)
-    shown = dict(db.session.execute(
-        portal_query(PortalFilters(), today).with_only_columns(Portal.domain, contract_state_column(today))
-    ).all())
+    portals = list(db.session.execute(portal_query(PortalFilters(), today)).scalars())
+    shown = {row.portal.domain: row.contract_state for row in decorate(portals, today=today)}
     assert shown["none.test"] == "none" and shown["renewed.test"] == "active"
     assert shown["same-end-tie.test"] == "future"  # the newest of two contracts ending the same day
     for state in CONTRACT_STATES:
-        ids = db.session.execute(portal_ids_query(PortalFilters(contract=state), today)).scalars()
-        filtered = {db.session.get(Portal, i).domain for i in ids}
+        filtered = {p.domain for p in db.session.execute(portal_query(PortalFilters(contract=state), today)).scalars()}
         assert filtered == {domain for domain, s in shown.items() if s == state}, state
 
 
 def test_totals_stop_counting_at_the_cap_and_still_offer_the_next_page(make_portal, make_ticket):
     for n in range(7):
         make_ticket(make_portal(domain=f"cap{n}.test"))
-    keys = portal_ids_query(PortalFilters())
-    page = paginate_keys(keys, 1, 2, lambda window: portal_query(PortalFilters(), None, window), lambda r: r[0],
-                         cap=4)
+    page = portal_page(PortalFilters(), 1, 2, cap=4)
     assert page.total == 4 and page.total_capped and page.has_next
-    assert [p.domain for p in page.items] == ["cap0.test", "cap1.test"]
-    exact = paginate_keys(keys, 4, 2, lambda window: portal_query(PortalFilters(), None, window), lambda r: r[0])
-    assert exact.total == 7 and not exact.total_capped and not exact.has_next
-    assert [p.domain for p in exact.items] == ["cap6.test"]
+    assert [row.portal.domain for row in page.items] == ["cap0.test", "cap1.test"]
+    last = portal_page(PortalFilters(), 4, 2)
+    assert last.total == 7 and not last.total_capped and not last.has_next
+    assert [row.portal.domain for row in last.items] == ["cap6.test"]
     inbox = paginate(inbox_query(InboxFilters()), 1, 3, lambda r: r[0], inbox_count_query(InboxFilters()), cap=5)
     assert inbox.total == 5 and inbox.total_capped and len(inbox.items) == 3

@@ -76,6 +76,8 @@ def test_developer_answers_a_ticket_after_watching_its_video(app, live_app, page
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/console/tickets")
+    assert page.locator(f'tr[data-ticket="{number}"]').count() == 1
+    screenshot(page, "console-inbox")
 
     page.click("text=Portals")
     page.fill("input[name=q]", "didox-shop")
@@ -111,7 +113,61 @@ def test_developer_answers_a_ticket_after_watching_its_video(app, live_app, page
     assert "2.5.0" in answer.inner_text()
     screenshot(page, "console-ticket-answered")
 
+    page.click("a[lang=ru]")  # the language switch keeps the page
+    page.wait_for_url(f"**/console/tickets/{number}")
+    assert "Исправлено в версии" in page.content() and "Ответ пользователю" in page.content()
+    page.goto(f"{live_app}/console/portals/{portal_id}")
+    assert "История домена и версий" in page.content()
+    screenshot(page, "console-portal-ru")
+
     with app.app_context():
         reply = db.session.execute(select(Reply).where(Reply.kind == "fixed_in_version")).scalar_one()
         assert (reply.author, reply.internal, reply.data) == ("staff", False, {"version": "2.5.0"})
         assert reply.ticket.first_response_at is not None
+
+
+def _sign_in(page, live_app: str, email: str) -> None:
+    page.goto(f"{live_app}/console/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/portals")
+
+
+def test_the_answer_appears_in_the_portals_my_requests(app, live_app, sandbox, page, staff, make_ticket):
+    """The whole loop through the sandbox portal: needs the Support placement's My requests (branch support)."""
+    if "support.my_requests" not in app.view_functions:
+        pytest.skip("My requests (the Support placement) is not merged into this branch yet")
+    import re
+    from urllib.parse import urljoin
+
+    from b24.lifecycle import portal_by_member
+
+    portal = sandbox.add_portal("answered", lang="en")
+    assert sandbox.install(portal).status_code == 200
+    with app.app_context():
+        portal_id = portal_by_member(portal.member_id).id
+    number = make_ticket(portal_id, b24_user_id=1, what_obtained="Refund button does nothing")
+
+    page.set_extra_http_headers({"Accept-Language": "en"})
+    _sign_in(page, live_app, staff.email)
+    page.goto(f"{live_app}/console/tickets?q={number}")
+    page.click(f"text={number}")
+    page.select_option("#kind", "fixed_in_version")
+    page.fill("#version", "2.6.0")
+    page.fill("#body", "Fixed in 2.6.0: update the app.")
+    page.click("text=Send the answer")
+    page.wait_for_selector(".notice--success")
+
+    home = sandbox.open(portal)
+    found = re.search(r'id="home-my-requests"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="home-my-requests"', home.text)
+    assert found, "the Support home has no My requests link"
+    import html as html_lib
+
+    page.goto(urljoin(home.url, html_lib.unescape(found.group(1) or found.group(2))))
+    row = page.locator(f'tr[data-number="{number}"]')
+    assert "Fixed in 2.6.0" in row.inner_text()
+    row.locator("a").first.click()
+    page.wait_for_load_state()
+    assert "2.6.0" in page.content() and "Fixed in 2.6.0: update the app." in page.content()
+    screenshot(page, "my-requests-answer")

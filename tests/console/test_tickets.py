@@ -45,6 +45,8 @@ def desk(app, make_portal, make_ticket, make_contract):
 def test_the_inbox_lists_tickets_newest_first_without_vulnerability_reports(console, desk):
     html = console.get("/console/tickets", headers=EN).get_data(as_text=True)
     assert _numbers(html) == ["TU-2026-00102", "TU-2026-00101", "TU-2026-00103", "TU-2026-00104"]
+    assert "Found: 4" in html
+    assert "Found: 1" in console.get("/console/tickets?overdue=1", headers=EN).get_data(as_text=True)
     assert "XSS" not in html and "vulnerability" not in html
 
 
@@ -228,3 +230,36 @@ def test_the_video_attachment_is_served_with_range_requests(app, console, make_p
     assert part.status_code == 206 and part.data == body[100:200]
     assert part.headers["Content-Range"] == f"bytes 100-199/{len(body)}"
     assert console.get(f"/console/tickets/TU-2026-00101/attachments/{att_id}").status_code == 404
+
+
+def test_an_inbox_page_costs_the_same_number_of_queries_whatever_its_size(app, console, make_portal, make_ticket,
+                                                                           make_contract, make_staff):
+    from tests.console.test_portals import _count_queries
+
+    ivan = make_staff("ivan@vendor.test", "Ivan Ops")
+    for n in range(24):
+        portal = make_portal(f"q{n:02d}.bitrix24.ru")
+        make_contract(f"Q-{n}", portal)
+        make_ticket(portal, contract_number=f"Q-{n}", assignee_id=ivan.id if n % 2 else None)
+    small = _count_queries(app, lambda: console.get("/console/tickets?per_page=2"))
+    large = _count_queries(app, lambda: console.get("/console/tickets?per_page=24"))
+    assert small == large <= 6  # staff, count, rows, staff directory (+ the session's own)
+
+
+def test_a_link_that_is_not_http_is_never_made_clickable(console, make_portal, make_ticket):
+    number = make_ticket(make_portal(), video_url="javascript:alert(1)")
+    html = console.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+
+
+def test_counting_stops_at_the_cap_and_paging_still_knows_what_follows(app, make_portal, make_ticket):
+    portal = make_portal()
+    for n in range(5):
+        make_ticket(portal, number=f"TU-2026-0030{n}")
+    with app.app_context():
+        first = inbox_page(InboxFilters(), 1, 2, cap=3)
+        last = inbox_page(InboxFilters(), 3, 2, cap=3)
+        exact = inbox_page(InboxFilters(), 1, 2, cap=None)
+    assert (first.total, first.total_capped, first.has_next) == (3, True, True)
+    assert [r.ticket.number for r in last.items] == ["TU-2026-00300"] and not last.has_next
+    assert (exact.total, exact.total_capped, exact.pages) == (5, False, 3)

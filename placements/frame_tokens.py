@@ -1,0 +1,107 @@
+"""Cookie-free sessions for the portal iframe (protocol §4): short-lived signed tokens in every later request.
+
+A view token lets its holder read the portal's requests until it expires; a form token also carries a
+nonce and is spent by the one submission it allows. Both name the portal and the user the OAuth server
+vouched for when the placement opened, and the context snapshot taken then. Neither holds a Bitrix24 token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, g
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Forbidden
+
+from database import db, utcnow
+from i18n import pick_language, translate
+from placements.models import UsedFormToken
+
+VIEW, FORM = "view", "form"
+
+
+@dataclass
+class Visitor:
+    """Who a token speaks for: the portal, the Bitrix24 user and what the placement knew."""
+
+    portal_id: int
+    member_id: str
+    user_id: int | None
+    user_name: str
+    user_email: str
+    admin: bool | None
+    lang: str
+    context: dict[str, Any] = field(default_factory=dict)
+    nonce: str | None = None
+
+
+class FrameTokenRefused(Forbidden):
+    """A missing, forged, expired or already used token: the page must be opened from Bitrix24 again."""
+
+    def __init__(self, message_key: str, lang: str | None = None):
+        super().__init__(translate(message_key, lang))
+        self.message_key = message_key
+        if message_key == "err_token_used":
+            self.code = 409  # a replay is a conflict with the submission already made
+
+
+def _serializer(kind: str) -> URLSafeTimedSerializer:
+    # A salt per kind, so a view token can never pass as a one-time form token or the other way round.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"support-frame-{kind}")
+
+
+def issue(visitor: Visitor, kind: str) -> str:
+    payload = asdict(visitor)
+    payload["nonce"] = secrets.token_urlsafe(24) if kind == FORM else None
+    return _serializer(kind).dumps(payload)
+
+
+def read(token: str | None, kind: str) -> Visitor:
+    """The token's visitor, with g.lang set from it; FrameTokenRefused when it is bad or expired."""
+    serializer = _serializer(kind)
+    if not token:
+        raise FrameTokenRefused("err_token_missing", g.get("lang"))
+    try:
+        payload = serializer.loads(token, max_age=current_app.config["FRAME_TOKEN_TTL"])
+    except SignatureExpired as exc:
+        lang = exc.payload.get("lang") if isinstance(exc.payload, dict) else None
+        g.lang = pick_language(lang)
+        raise FrameTokenRefused("err_token_expired", g.lang) from None
+    except BadSignature:
+        raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
+    try:
+        visitor = Visitor(**payload)
+    except TypeError:
+        raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
+    g.lang = pick_language(visitor.lang)
+    return visitor
+
+
+def already_spent(visitor: Visitor) -> bool:
+    return db.session.execute(
+        select(UsedFormToken.id).where(UsedFormToken.nonce == visitor.nonce)
+    ).first() is not None
+
+
+def spend(visitor: Visitor) -> None:
+    """Mark a form token used in the caller's transaction; a concurrent or repeated use is refused.
+
+    The row commits or rolls back with the filing, so a submission that fails validation can be
+    corrected and sent again with the same token.
+    """
+    if not visitor.nonce:
+        raise FrameTokenRefused("err_token_invalid", visitor.lang)
+    ttl = current_app.config["FRAME_TOKEN_TTL"]
+    # Nonces older than a token can live are useless; drop them as we go.
+    db.session.execute(delete(UsedFormToken).where(UsedFormToken.used_at < utcnow() - timedelta(seconds=2 * ttl)))
+    db.session.add(UsedFormToken(nonce=visitor.nonce, portal_id=visitor.portal_id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise FrameTokenRefused("err_token_used", visitor.lang) from None

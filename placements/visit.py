@@ -1,0 +1,133 @@
+"""Opening the Support placement: who is asking, from which portal and page, and what the app knows of it."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flask import Request, current_app
+
+from b24.errors import B24Error, PortalCallFailed, TokenRefused
+from b24.frames import Frame
+from b24.lifecycle import set_version, touch
+from b24.models import APP_STATUSES, Portal
+from b24.rest import PortalClient
+from database import db, utcnow
+from i18n import translate
+from placements.frame_tokens import Visitor
+
+log = logging.getLogger(__name__)
+
+# The three facts the form shows, asked in one REST request with the user's own token.
+WHO_IS_ASKING = {"user": "user.current", "admin": "user.admin", "app": "app.info"}
+
+
+class PortalNotRegistered(B24Error):
+    """A verified frame from a portal the registry has no row for: the installer never finished."""
+
+    status = 409
+
+
+@dataclass
+class Visit:
+    portal: Portal
+    visitor: Visitor
+    reached: bool  # the portal answered our REST call just now
+
+
+def open_visit(frame: Frame, request: Request) -> Visit:
+    """One batch call to the portal, the registry refreshed from it, and the context snapshot for the ticket."""
+    portal = touch(frame)  # domain, version and status as the OAuth server vouched for them
+    if portal is None:
+        raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
+    client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
+    user: dict[str, Any] = {}
+    admin: bool | None = None  # unknown until the portal says
+    app_info: dict[str, Any] = {}
+    reached = True
+    try:
+        answer = client.batch(WHO_IS_ASKING)["result"]
+        user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
+        admin = answer.get("admin") in (True, "true", "Y", 1)
+        app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
+    except (PortalCallFailed, TokenRefused) as exc:
+        # The form still opens: the user types what the portal could not tell us.
+        reached = False
+        log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
+    _refresh_registry(portal, app_info)
+    db.session.commit()
+
+    name = " ".join(str(user.get(key) or "").strip() for key in ("NAME", "LAST_NAME")).strip()
+    email = str(user.get("EMAIL") or "").strip()
+    user_id = _int(user.get("ID")) or frame.user_id
+    context = {
+        "portal": {"domain": portal.domain, "member_id": portal.member_id, "protocol": frame.protocol},
+        "app": {
+            "version": portal.app_version,
+            "status": portal.app_status,
+            "status_name": APP_STATUSES.get(portal.app_status or "", "unknown"),
+            "license": portal.license,
+            "license_family": portal.license_family,
+        },
+        "user": {"id": user_id, "name": name, "email": email, "admin": admin},
+        "lang": frame.ui_lang,
+        "placement": {"code": frame.placement, "options": _plain_options(frame.options)},
+        "page": (request.headers.get("Referer") or "")[:1024],
+        "browser": (request.headers.get("User-Agent") or "")[:512],
+        "server_build": server_build(),
+        "opened_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "portal_reached": reached,  # whether our own REST call got through (box portal eligibility)
+    }
+    visitor = Visitor(
+        portal_id=portal.id,
+        member_id=portal.member_id,
+        user_id=user_id,
+        user_name=name,
+        user_email=email,
+        admin=admin,
+        lang=frame.ui_lang,
+        context=context,
+    )
+    return Visit(portal=portal, visitor=visitor, reached=reached)
+
+
+def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
+    """The portal's own app.info is the freshest word on version, status and licence."""
+    set_version(portal, _int(app_info.get("VERSION")) or portal.app_version)
+    portal.app_status = str(app_info.get("STATUS") or portal.app_status or "")[:1] or None
+    portal.license = str(app_info.get("LICENSE") or portal.license or "")[:64] or None
+    portal.license_family = str(app_info.get("LICENSE_FAMILY") or portal.license_family or "")[:64] or None
+
+
+def _plain_options(options: dict[str, Any]) -> dict[str, str]:
+    """Placement options as short strings: they are shown on the page and kept with the ticket."""
+    return {str(key)[:64]: str(value)[:256] for key, value in list(options.items())[:20]}
+
+
+@lru_cache(maxsize=1)
+def _package_version() -> str:
+    try:
+        return metadata.version("b24-support-desk")
+    except metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text())["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def server_build() -> str:
+    """The server's build (setting APP_BUILD), else the package version."""
+    return current_app.config.get("APP_BUILD") or _package_version()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
