@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     i18n.init_app(app)
 
+    import api
     import b24
     import console
     import contracts
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     delivery.init_app(app)
     placements.init_app(app)
     console.init_app(app)
+    api.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox
 
