@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     ops.init_app(app)
 
+    import api
     import b24
     import console
     import contracts
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     delivery.init_app(app)
     placements.init_app(app)
     console.init_app(app)
+    api.init_app(app)
     if app.config["SANDBOX"]:
         import sandbox
 

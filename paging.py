@@ -62,7 +62,8 @@ def paginate(stmt: Select, page: int, per_page: int, row: Callable[[Any], T], co
     if cap is None:
         total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
     else:
-        bounded = counted.with_only_columns(literal(1)).limit(cap + 1).subquery()
+        # maintain_column_froms: with no WHERE clause the FROM would otherwise vanish with the columns.
+        bounded = counted.with_only_columns(literal(1), maintain_column_froms=True).limit(cap + 1).subquery()
         total = db.session.execute(select(func.count()).select_from(bounded)).scalar_one()
     rows = db.session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
     capped = cap is not None and total > cap

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
@@ -16,10 +16,13 @@ APP_STATUSES = {"F": "free", "D": "demo", "T": "trial", "P": "paid", "L": "local
 
 class Portal(db.Model):
     __tablename__ = "portal"
+    # The portal list (ordered by domain, id) and its search read domain and member_id from this index alone;
+    # it also serves every lookup by domain, so there is no index on domain by itself.
+    __table_args__ = (Index("ix_portal_domain_member", "domain", "id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[str] = mapped_column(String(64), unique=True)
-    domain: Mapped[str] = mapped_column(String(255), index=True)
+    domain: Mapped[str] = mapped_column(String(255))  # indexed by ix_portal_domain_member (domain first)
     protocol: Mapped[str] = mapped_column(String(5), default="https")
     client_endpoint: Mapped[str | None] = mapped_column(String(512))
     server_endpoint: Mapped[str | None] = mapped_column(String(512))

@@ -33,6 +33,8 @@ class Ticket(db.Model):
         Index("ix_ticket_portal_created", "portal_id", "created_at"),
         # The console's open-ticket counts per portal (GROUP BY portal_id over the open statuses).
         Index("ix_ticket_status_portal", "status", "portal_id"),
+        # Unanswered tickets newest first: the overdue view walks this instead of every recent ticket.
+        Index("ix_ticket_unanswered_created", "first_response_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

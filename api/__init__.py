@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1/ with bearer tokens, its OpenAPI document and the token CLI."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from api import models  # noqa: F401  (tables)
+    from api.cli import cli
+    from api.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(cli)
