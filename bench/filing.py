@@ -119,7 +119,6 @@ def api_token(setup) -> str | None:
     if not has_module("api.tokens"):
         return None
     from api.tokens import issue
-
     from database import db
 
     app = _app(setup)

@@ -111,17 +111,8 @@ def _watch_tickets() -> None:
         event.listen(target, "after_insert", hook)
 
 
-def _enable_loggers() -> None:
-    """Alembic's env.py runs logging.config.fileConfig, which silences every logger that existed before it; a
-    migration run in the same process (tests, a shell) must not leave the app's own logs switched off."""
-    for logger in list(logging.root.manager.loggerDict.values()):
-        if isinstance(logger, logging.Logger) and logger.disabled:
-            logger.disabled = False
-
-
 def init_app(app: Flask) -> None:
     install_record_factory()
-    _enable_loggers()
     if not _watching[0]:
         _watch_tickets()
         _watching[0] = True
