@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -45,16 +48,22 @@ def contract_new() -> ResponseReturnValue:
     return render("console/contract_form.html", contract=None, form={"reaction_hours": "24"}, errors={})
 
 
-@bp.post("/contracts/new")
-def contract_create() -> ResponseReturnValue:
+def _save(change: Callable[[Any], object], template: str, back: str, saved: str, **page: Any) -> ResponseReturnValue:
+    """Apply a registry change from the posted form; bad input shows the form again with every field and error."""
     try:
-        operations.create_contract(request.form)
+        change(request.form)
     except operations.Invalid as exc:
         db.session.rollback()
-        return render("console/contract_form.html", 400, contract=None, form=request.form, errors=exc.errors)
+        return render(template, 400, form=request.form, errors=exc.errors, **page)
     db.session.commit()
-    notice("success", "contract_saved")
-    return redirect(url_for("console.contracts"))
+    notice("success", saved)
+    return redirect(url_for(back))
+
+
+@bp.post("/contracts/new")
+def contract_create() -> ResponseReturnValue:
+    return _save(operations.create_contract, "console/contract_form.html", "console.contracts", "contract_saved",
+                 contract=None)
 
 
 @bp.get("/contracts/<int:contract_id>")
@@ -66,14 +75,8 @@ def contract_edit(contract_id: int) -> ResponseReturnValue:
 @bp.post("/contracts/<int:contract_id>")
 def contract_update(contract_id: int) -> ResponseReturnValue:
     contract = _contract_or_404(contract_id)
-    try:
-        operations.update_contract(contract, request.form)
-    except operations.Invalid as exc:
-        db.session.rollback()
-        return render("console/contract_form.html", 400, contract=contract, form=request.form, errors=exc.errors)
-    db.session.commit()
-    notice("success", "contract_saved")
-    return redirect(url_for("console.contracts"))
+    return _save(lambda form: operations.update_contract(contract, form), "console/contract_form.html",
+                 "console.contracts", "contract_saved", contract=contract)
 
 
 @bp.post("/contracts/<int:contract_id>/delete")
@@ -104,14 +107,8 @@ def operator_new() -> ResponseReturnValue:
 
 @bp.post("/operators/new")
 def operator_create() -> ResponseReturnValue:
-    try:
-        operations.create_operator(request.form)
-    except operations.Invalid as exc:
-        db.session.rollback()
-        return render("console/operator_form.html", 400, operator=None, form=request.form, errors=exc.errors)
-    db.session.commit()
-    notice("success", "operator_saved")
-    return redirect(url_for("console.operators"))
+    return _save(operations.create_operator, "console/operator_form.html", "console.operators", "operator_saved",
+                 operator=None)
 
 
 @bp.get("/operators/<int:operator_id>")
@@ -124,14 +121,8 @@ def operator_edit(operator_id: int) -> ResponseReturnValue:
 @bp.post("/operators/<int:operator_id>")
 def operator_update(operator_id: int) -> ResponseReturnValue:
     operator = _operator_or_404(operator_id)
-    try:
-        operations.update_operator(operator, request.form)
-    except operations.Invalid as exc:
-        db.session.rollback()
-        return render("console/operator_form.html", 400, operator=operator, form=request.form, errors=exc.errors)
-    db.session.commit()
-    notice("success", "operator_saved")
-    return redirect(url_for("console.operators"))
+    return _save(lambda form: operations.update_operator(operator, form), "console/operator_form.html",
+                 "console.operators", "operator_saved", operator=operator)
 
 
 @bp.post("/operators/<int:operator_id>/delete")
