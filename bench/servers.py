@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -23,7 +24,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
+class _Process:
+    """A child process whose output goes to a log file; stopped with SIGTERM, killed if it lingers."""
+
+    log: Any
+    process: subprocess.Popen | None
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Gunicorn(_Process):
     """``gunicorn -c deploy/gunicorn.conf.py [wsgi_app]`` on a free loopback port, with the given settings as env."""
 
     def __init__(self, env: dict[str, str], workers: int = 2, threads: int = 4, wsgi_app: str | None = None,
@@ -59,18 +80,6 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer /healthz in {timeout} s:\n{self.output()[-3000:]}")
 
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
     def __enter__(self) -> Gunicorn:
         return self.start()
@@ -79,7 +88,7 @@ class Gunicorn:
         self.stop()
 
 
-class Worker:
+class Worker(_Process):
     """``flask delivery run`` as its own process, as production runs it."""
 
     def __init__(self, env: dict[str, str], name: str = "worker"):
@@ -95,15 +104,3 @@ class Worker:
         )
         return self
 
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
