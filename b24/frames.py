@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Request, current_app
+from flask import Request
 
 from b24 import sdk
 from b24.errors import BadFrameRequest, RequestRefused
+from b24.memo import TokenMemo
 from b24.oauth import OAuthServer
 from ops.logging import set_log_context
 from ops.security import allow_framing_by
@@ -102,8 +100,7 @@ def parse_placement_options(raw: str | None) -> dict[str, Any]:
     return options
 
 
-_cache: dict[str, tuple[float, sdk.AppInfo]] = {}
-_cache_lock = threading.Lock()
+_vouchers: TokenMemo[sdk.AppInfo] = TokenMemo()
 
 
 def verify_frame(request: Request) -> Frame:
@@ -131,19 +128,7 @@ def verify_frame(request: Request) -> Frame:
 
 def _vouched(oauth: OAuthServer, auth_id: str, lifetime: int) -> sdk.AppInfo:
     """OAuth app.info for a token, remembered for the token's life so a repeat open costs no call."""
-    key = hashlib.sha256(f"{oauth.base_url}|{auth_id}".encode()).hexdigest()
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-    info = oauth.app_info(auth_id)
-    ttl = min(lifetime, current_app.config.get("B24_VERIFY_CACHE_SECONDS", 300))
-    with _cache_lock:
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[key] = (now + ttl, info)
-    return info
+    return _vouchers.get(oauth.base_url, auth_id, lifetime, lambda: oauth.app_info(auth_id))
 
 
 __all__ = ["Frame", "RequestRefused", "read_frame", "verify_frame", "parse_placement_options"]

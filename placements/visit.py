@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-import time
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +15,7 @@ from flask import Request, current_app
 from b24.errors import B24Error, PortalCallFailed, TokenRefused
 from b24.frames import Frame
 from b24.lifecycle import set_version, touch
+from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
 from b24.rest import PortalClient
 from database import db, utcnow
@@ -100,25 +98,13 @@ def open_visit(frame: Frame, request: Request) -> Visit:
 
 
 # A repeat open with the same token (the user reopening Support within the hour) asks the portal nothing: the
-# answer is remembered for the token's life, at most B24_VERIFY_CACHE_SECONDS, like the OAuth verification.
-_asked: dict[str, tuple[float, dict[str, Any]]] = {}
-_asked_lock = threading.Lock()
+# answer is remembered for the token's life, like the OAuth verification.
+_asked: TokenMemo[dict[str, Any]] = TokenMemo()
 
 
 def _who_is_asking(client: PortalClient, frame: Frame) -> dict[str, Any]:
-    key = hashlib.sha256(f"{frame.client_endpoint}|{frame.auth_id}".encode()).hexdigest()
-    now = time.monotonic()
-    with _asked_lock:
-        hit = _asked.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-    answer = client.batch(WHO_IS_ASKING)["result"]
-    ttl = min(frame.auth_expires, current_app.config.get("B24_VERIFY_CACHE_SECONDS", 300))
-    with _asked_lock:
-        if len(_asked) > 10_000:
-            _asked.clear()
-        _asked[key] = (now + ttl, answer)
-    return answer
+    return _asked.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
+                      lambda: client.batch(WHO_IS_ASKING)["result"])
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:

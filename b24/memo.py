@@ -1,0 +1,37 @@
+"""Answers remembered per access token for its life, so reopening a page with the same token asks nobody."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+
+
+class TokenMemo(Generic[T]):
+    """A per-process memo keyed by a hash of (where, token); entries live min(token life, B24_VERIFY_CACHE_SECONDS)."""
+
+    def __init__(self, limit: int = 10_000):
+        self._entries: dict[str, tuple[float, T]] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, where: str, token: str, lifetime: int, fetch: Callable[[], T]) -> T:
+        key = hashlib.sha256(f"{where}|{token}".encode()).hexdigest()  # the token itself is never kept
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit and hit[0] > now:
+                return hit[1]
+        value = fetch()  # failures raise and are not remembered
+        ttl = min(lifetime, current_app.config.get("B24_VERIFY_CACHE_SECONDS", 300))
+        with self._lock:
+            if len(self._entries) >= self._limit:
+                self._entries.clear()
+            self._entries[key] = (now + ttl, value)
+        return value
