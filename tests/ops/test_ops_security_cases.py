@@ -36,7 +36,8 @@ def test_an_oversized_json_body_is_refused(client):
 def test_large_form_fields_below_the_body_limit_are_still_capped_by_flask(client):
     # 600 KB in one text field: under MAX_BODY_KB but over Flask's per-field form memory limit.
     response = client.post("/b24/events", data={"event": "ONAPPINSTALL", "data[x]": "A" * 600_000})
-    assert response.status_code == 413
+    assert response.status_code in (400, 413)  # Werkzeug 3.1.9 answers 400 where 3.1.8 answered 413
+    assert response.get_json()["error"] in ("bad_request", "request_entity_too_large")
 
 
 SQL = "x' OR '1'='1'; DROP TABLE portal; --"

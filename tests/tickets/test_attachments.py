@@ -248,7 +248,9 @@ def test_a_path_traversal_name_is_stored_harmlessly(app, server, tmp_path):
     )
     assert response.status_code == 201, response.text
     (row,) = response.json()["attachments"]
-    assert row["name"] == "passwd.log"
+    # Werkzeug up to 3.1.8 keeps the backslashes (we cut at the last one), 3.1.9 unescapes them away first
+    assert row["name"] in ("passwd.log", "etcpasswd.log")
+    assert "/" not in row["name"] and "\\" not in row["name"] and ".." not in row["name"]
     (kept,) = _files_on_disk(app)
     assert kept.parent == Path(app.config["ATTACHMENT_DIR"]) and kept.name == row["storage_name"]
     assert not (tmp_path / "etc").exists()
