@@ -33,11 +33,12 @@ def test_an_oversized_json_body_is_refused(client):
     assert response.status_code == 413
 
 
-def test_large_form_fields_below_the_body_limit_are_still_capped_by_flask(client):
-    # 600 KB in one text field: under MAX_BODY_KB but over Flask's per-field form memory limit.
+def test_large_form_fields_below_the_body_limit_change_nothing(app, client):
+    # 600 KB in one text field, under MAX_BODY_KB: Werkzeug 3.1.8 refuses the field itself (413), 3.1.9 parses it
+    # and the event is refused for what it lacks (400). Either way nothing is stored.
     response = client.post("/b24/events", data={"event": "ONAPPINSTALL", "data[x]": "A" * 600_000})
-    assert response.status_code in (400, 413)  # Werkzeug 3.1.9 answers 400 where 3.1.8 answered 413
-    assert response.get_json()["error"] in ("bad_request", "request_entity_too_large")
+    assert response.status_code in (400, 413)
+    assert _portal_count(app) == 0
 
 
 SQL = "x' OR '1'='1'; DROP TABLE portal; --"
