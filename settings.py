@@ -140,6 +140,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["ATTACHMENT_DIR"] = app.config["ATTACHMENT_DIR"] or str(instance / "attachments")
     app.config["MAX_CONTENT_LENGTH"] = None  # uploads are streamed and limited per file by the attachment store
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    if app.config["PUBLIC_URL"].startswith("https://") and app.config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
+        # Deployed for real portals: the development key would let anyone forge frame tokens and open sealed data.
+        raise RuntimeError("Set SECRET_KEY (a long random string) before serving a public https PUBLIC_URL.")
     app.config["B24_OAUTH_URL"] = app.config["B24_OAUTH_URL"].rstrip("/")
 
 

@@ -36,8 +36,9 @@ def create_sandbox_app(state: SandboxState) -> Flask:
 
 def init_app(app: Flask) -> None:
     """Mount the sandbox inside the app (development): it becomes the OAuth server the app trusts."""
-    if app.config.get("ENV_IS_PRODUCTION"):
-        raise RuntimeError("The sandbox portal must not run in production.")
+    if app.config["PUBLIC_URL"].startswith("https://"):
+        # A public HTTPS address means real portals can reach this app: they must not meet a fake OAuth server.
+        raise RuntimeError("SANDBOX is for development on a local address; unset it where PUBLIC_URL is https.")
     base = f"{app.config['PUBLIC_URL']}{PREFIX}"
     state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"])
     if not state.portals:

@@ -29,3 +29,23 @@ def test_error_pages_keep_the_headers_the_error_carries(client):
     response = client.delete("/healthz")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_a_public_deployment_refuses_the_development_secret_key(app_config):
+    import pytest
+
+    from app import create_app
+
+    app_config.update(PUBLIC_URL="https://support.vendor.example", SECRET_KEY="dev-only-change-me")
+    with pytest.raises(RuntimeError, match="Set SECRET_KEY"):
+        create_app(app_config)
+
+
+def test_the_sandbox_refuses_to_run_on_a_public_https_address(app_config):
+    import pytest
+
+    from app import create_app
+
+    app_config.update(PUBLIC_URL="https://support.vendor.example", SANDBOX=True)
+    with pytest.raises(RuntimeError, match="SANDBOX is for development"):
+        create_app(app_config)
