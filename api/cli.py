@@ -9,6 +9,7 @@ from api import tokens
 from database import db
 
 cli = Blueprint("api_cli", __name__, cli_group="api")
+cli.cli.help = "Bearer tokens for the JSON API: create, list, revoke."
 
 
 def _when(value) -> str:

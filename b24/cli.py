@@ -13,6 +13,7 @@ from b24.models import Portal
 from database import db
 
 cli = Blueprint("portals", __name__, cli_group="portals")
+cli.cli.help = "Installed portals: list, show, check."
 
 
 def _when(value) -> str:

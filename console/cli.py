@@ -9,6 +9,7 @@ from console.staff import StaffError, create_user
 from database import db
 
 cli = Blueprint("console_cli", __name__, cli_group="console")
+cli.cli.help = "Staff accounts for the developer console."
 
 
 @cli.cli.command("create-user")

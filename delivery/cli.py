@@ -12,6 +12,7 @@ from delivery import operations, worker
 from delivery.models import MESSAGE_STATES
 
 cli = Blueprint("delivery", __name__, cli_group="delivery")
+cli.cli.help = "The outbox: run the worker, list and retry messages."
 
 
 @cli.cli.command("run")
