@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from b24 import models  # noqa: F401  (tables)
+    from b24 import messages, models  # noqa: F401  (strings, tables)
     from b24.cli import cli
     from b24.views import bp
 
