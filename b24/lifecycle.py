@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 LIFECYCLE_EVENTS = ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL")
 EVENTS_PATH = "/b24/events"
 SUPPORT_PATH = "/placements/support"
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def portal_by_member(member_id: str) -> Portal | None:
@@ -73,7 +75,10 @@ def touch(frame: Frame) -> Portal | None:
     apply_domain(portal, frame.domain, frame.client_endpoint)
     set_version(portal, frame.app_version)
     portal.app_status = frame.app_status
-    portal.last_seen_at = utcnow()
+    now = utcnow()
+    # Minute resolution is plenty for "last seen", and a repeat open then writes nothing at all.
+    if portal.last_seen_at is None or now - portal.last_seen_at > SEEN_RESOLUTION:
+        portal.last_seen_at = now
     return portal
 
 
@@ -112,8 +117,6 @@ def bind_handlers(client: PortalClient) -> dict[str, Any]:
 
 
 def _query(method: str, **params: str) -> str:
-    from urllib.parse import urlencode
-
     return f"{method}?{urlencode(params)}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 import secrets
 from datetime import date, timedelta
@@ -15,17 +14,6 @@ import requests
 FORM_ACTION = re.compile(r'<form id="support-form"[^>]*action="([^"]+)"', re.S)
 FILED = re.compile(r"/requests/([^/?]+)/filed")
 PLACEMENT, DEAL = "CRM_DEAL_DETAIL_TOOLBAR", {"ID": "8061"}
-
-
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # its package is missing altogether
-        return False
-
-
-def available() -> bool:
-    return has_module("placements.support")
 
 
 def _app(setup):
@@ -114,10 +102,8 @@ def number_of(response: requests.Response) -> str | None:
     return match.group(1) if match else None
 
 
-def api_token(setup) -> str | None:
-    """A bearer token for /api/v1, or None when the API is not in this build."""
-    if not has_module("api.tokens"):
-        return None
+def api_token(setup) -> str:
+    """A bearer token for /api/v1."""
     from api.tokens import issue
     from database import db
 
@@ -129,10 +115,8 @@ def api_token(setup) -> str | None:
     return secret
 
 
-def console_session(setup) -> dict[str, str] | None:
-    """Headers carrying a signed-in console session (a staff account made for the benchmark), or None."""
-    if not has_module("console.staff"):
-        return None
+def console_session(setup) -> dict[str, str]:
+    """Headers carrying a signed-in console session (a staff account made for the benchmark)."""
     from console.staff import create_user
     from database import db
 

@@ -117,7 +117,7 @@ def _bindings(portal: SandboxPortal, method: str, params: dict[str, Any]) -> Any
     if action == "unbind":
         before = len(store)
         store[:] = [i for i in store if not (i["key"] == key and (not handler or i["handler"] == handler))]
-        return {"count": before - len(store)} if kind == "placement" else {"count": before - len(store)}
+        return {"count": before - len(store)}
     raise RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
 
 

@@ -54,8 +54,6 @@ def _file_once(setup, n: int) -> list[Outcome]:
 
 
 def test_filing_through_a_postgresql_restart_loses_nothing_accepted(request):
-    if not filing.available():
-        pytest.skip("needs the Support placement (placements.support, issue 3) on this branch")
     private_cluster = request.getfixturevalue("private_cluster")
     with psycopg.connect(private_cluster.admin_url, autocommit=True) as conn:
         conn.execute('CREATE DATABASE "desk_fault"')

@@ -23,10 +23,6 @@ TICKETS, PORTALS = 200, 20
 def test_200_tickets_from_20_portals_are_numbered_once_and_confirmed_once(app, database_url, smtp_inbox):
     if not database_url.startswith("postgresql"):
         pytest.skip("the load test runs on PostgreSQL (no server answered on 127.0.0.1:5432)")
-    if not filing.available():
-        pytest.skip("needs the Support placement (placements.support, issue 3) on this branch")
-    if not filing.has_module("delivery.worker"):
-        pytest.skip("needs the delivery worker (delivery.worker, issue 4) on this branch")
     mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_inbox.port), "SMTP_SECURITY": "plain",
             "MAIL_FROM": "support@vendor.example", "DELIVERY_POLL_INTERVAL": "0.2", "LOG_LEVEL": "WARNING"}
     with stack(workers=4, threads=4, portals=PORTALS, extra_env=mail, database_url=database_url,

@@ -60,8 +60,6 @@ def nginx(tmp_path, monkeypatch):
 
 
 def test_the_nginx_example_serves_the_app_over_https_and_streams_a_big_upload(app, database_url, nginx):
-    if not filing.available():
-        pytest.skip("needs the Support placement (placements.support, issue 3) on this branch")
     public = f"https://127.0.0.1:{nginx['https']}"
     env = {"PROXY_FIX": "1", "LOG_LEVEL": "INFO", "RATE_LIMITS_OFF": "1"}
     with stack(workers=2, threads=4, portals=1, extra_env=env, database_url=database_url,
