@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import contracts
     import delivery
     import placements
+    import releases
     import tickets
 
     b24.init_app(app)
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     contracts.init_app(app)
     delivery.init_app(app)
     placements.init_app(app)
+    releases.init_app(app)
     console.init_app(app)
     api.init_app(app)
     if app.config["SANDBOX"]:

@@ -16,6 +16,7 @@ from b24.frames import Frame
 from b24.models import Portal
 from b24.oauth import OAuthServer
 from b24.rest import PortalClient
+from b24.signals import portal_version_changed
 from b24.tokens import apply_domain, client_for
 from database import db, utcnow
 from settings import csv
@@ -124,7 +125,8 @@ def set_version(portal: Portal, version: int | None) -> None:
     if version is not None and version != portal.app_version:
         if portal.app_version is not None:
             portal.record("version_updated", portal.app_version, version)
-        portal.app_version = version
+        old, portal.app_version = portal.app_version, version
+        portal_version_changed.send(portal, old=old, new=version)
 
 
 # --- events -----------------------------------------------------------------------------------------

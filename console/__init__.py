@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].startswith("https://")
 
-    from console.views import auth, contracts, portals, tickets  # noqa: F401  (routes on bp)
+    from console.views import auth, contracts, portals, releases, tickets  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)
     app.register_blueprint(cli)

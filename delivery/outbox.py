@@ -25,7 +25,7 @@ from delivery.models import OutboxMessage
 if TYPE_CHECKING:
     from tickets.models import Reply, Ticket
 
-EVENTS = ("ticket_created", "user_followup", "staff_reply", "status_changed")
+EVENTS = ("ticket_created", "user_followup", "staff_reply", "status_changed", "fixed_by_update", "planned_overdue")
 
 # Who hears about what: event -> [(channel, audience, template)]. "user" mail goes to the ticket's contact in the
 # ticket's language; "vendor" messages go to the vendor's configured addresses in VENDOR_ALERT_LANGUAGE.
@@ -51,6 +51,17 @@ ROUTES: dict[str, list[tuple[str, str, str | None]]] = {
         ("email", "user", "user_status_changed"),
         ("webhook", "vendor", None),
         ("bitrix24", "vendor", "vendor_status_changed"),
+    ],
+    # releases/following.py: the portal's update reached the release that fixes the ticket.
+    "fixed_by_update": [
+        ("email", "user", "user_fixed_by_update"),
+        ("webhook", "vendor", None),
+        ("bitrix24", "vendor", "vendor_status_changed"),
+    ],
+    # A planned release's date passed with no release named (releases/following.py, flask releases flag-overdue).
+    "planned_overdue": [
+        ("email", "vendor", "vendor_planned_overdue"),
+        ("webhook", "vendor", None),
     ],
 }
 

@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import tickets.counts  # noqa: F401  (open tickets per portal, kept by triggers)
     import tickets.messages  # noqa: F401  (strings)
     import tickets.models  # noqa: F401  (tables)
+    import tickets.search  # noqa: F401  (the full-text index DDL)
     from tickets.uploads import UploadRequest, sweep_uploads_command
 
     # Every request.form / request.files in the app streams uploads to disk under the attachment limits.

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, true
 from sqlalchemy.types import DateTime
 
 from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
 from paging import COUNT_CAP, Page, paginate
+from tickets import search
 from tickets.models import CATEGORIES, OPEN_STATUSES, TICKET_STATUSES, Ticket
 from tickets.sqltime import hours_between
 
@@ -113,15 +114,7 @@ def inbox_conditions(filters: InboxFilters, now: datetime | None = None) -> list
     if TICKET_NUMBER_RE.match(q):
         conditions.append(Ticket.number == q.upper())  # a whole number: the unique index, no text scan
     elif q:
-        like = f"%{q.lower()}%"
-        conditions.append(or_(
-            func.lower(Ticket.number).like(like),
-            func.lower(Ticket.what_done).like(like),
-            func.lower(Ticket.what_expected).like(like),
-            func.lower(Ticket.what_obtained).like(like),
-            func.lower(Ticket.user_name).like(like),
-            func.lower(Ticket.contact_email).like(like),
-        ))
+        conditions.append(search.matches(q))  # the full-text and trigram indexes (tickets/search.py)
     return conditions
 
 

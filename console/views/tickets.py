@@ -16,6 +16,7 @@ from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
 from paging import clamp
+from releases import answers as release_answers
 from tickets import answers
 from tickets.attachments import send_attachment
 from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
@@ -106,16 +107,13 @@ def ticket(number: str) -> ResponseReturnValue:
     return _ticket_page(_ticket_or_404(number))
 
 
-def _answer_data() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in ("version", "date", "link")}
-
-
 @bp.post("/tickets/<number>/answer")
 def ticket_answer(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
     kind = request.form.get("kind", "")
     try:
-        answers.answer(item, g.staff, kind, request.form.get("body", ""), _answer_data())
+        # The release-aware answer: a chosen release makes the ticket follow the portal's updates.
+        release_answers.answer(item, g.staff, kind, request.form.get("body", ""), request.form)
     except answers.AnswerInvalid as exc:
         db.session.rollback()
         return _ticket_page(item, 400, errors=exc.errors, form=request.form.to_dict())

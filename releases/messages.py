@@ -1,0 +1,130 @@
+"""Russian and English strings of releases and known issues: console, placement, public page, mail."""
+
+from i18n import register
+
+# --- Validation (releases/registry.py, releases/known_issues.py, releases/answers.py) -----------------------
+register({
+    "rel_err_version": ("Номер версии: целое число больше нуля (как VERSION в app.info).",
+                        "The version is a whole number above zero (VERSION in app.info)."),
+    "rel_err_version_taken": ("Релиз с таким номером версии уже есть.", "A release with this version exists."),
+    "rel_err_label": ("Название версии: до 32 символов, например 2.5.0.", "Label: up to 32 characters, e.g. 2.5.0."),
+    "rel_err_date": ("Дата в формате ГГГГ-ММ-ДД.", "A date as YYYY-MM-DD."),
+    "rel_err_too_long": ("Слишком длинный текст.", "The text is too long."),
+    "rel_err_release": ("Такого релиза нет.", "There is no such release."),
+    "ki_err_required": ("Заполните это поле.", "Fill in this field."),
+    "ki_err_language": ("Язык: ru или en.", "The language is ru or en."),
+    "ki_err_range": ("Последняя затронутая версия не может быть меньше первой.",
+                     "The last affected version cannot be below the first."),
+    "ki_err_ticket": ("Заявки с таким номером нет.", "No ticket has this number."),
+    "ki_err_query_long": ("Слишком длинный текст для поиска.", "The text is too long to search."),
+    "c_answer_release_unknown": ("Такого релиза нет в реестре.", "That release is not in the registry."),
+    "c_answer_known_issue_unknown": ("Такой опубликованной известной проблемы нет.",
+                                   "There is no such published known issue."),
+})
+
+# --- The placement and the public page --------------------------------------------------------------------
+register({
+    "ki_suggest_title": ("Известные проблемы", "Known issues"),
+    "ki_suggest_hint": ("Начните описывать проблему — если она уже известна, решение появится здесь.",
+                        "Start describing the problem: if it is already known, the answer appears here."),
+    "ki_solves": ("Это решает мою проблему", "This solves it"),
+    "ki_still_need_help": ("Нужна помощь", "Still need help"),
+    "ki_thanks": ("Рады, что помогло. Заявка не создана — если проблема вернётся, откройте «Техподдержку» снова.",
+                  "Glad it helped. No request was filed; if the problem comes back, open Support again."),
+    "ki_open_page": ("Открыть страницу проблемы", "Open the issue's page"),
+    "ki_all_for_version": ("Все известные проблемы вашей версии ({n})", "All known issues of your version ({n})"),
+    "ki_public_heading": ("{app}: известные проблемы", "{app}: known issues"),
+    "ki_affected": ("Затронутые версии", "Affected versions"),
+    "ki_versions": ("с {low} по {high}", "{low} to {high}"),
+    "ki_fix": ("Исправление", "Fix"),
+    "ki_fixed_in": ("Исправлено в версии {label}", "Fixed in version {label}"),
+    "ki_planned": ("Исправление запланировано на {date}", "A fix is planned for {date}"),
+    "ki_fix_unknown": ("Срок исправления уточняется", "No date for the fix yet"),
+    "ki_symptoms": ("Признаки", "Symptoms"),
+    "ki_workaround": ("Как обойти", "Workaround"),
+    "ki_public_contact": ("Не помогло? Напишите нам: {email}, Telegram {telegram}, или откройте «Техподдержку» в "
+                          "вашем Битрикс24.",
+                          "Did not help? Write to {email}, Telegram {telegram}, or open Support in your Bitrix24."),
+    "fu_banner": ("Вышла версия {labels}, которая исправляет ваши открытые заявки {numbers}. Обновите приложение в "
+                  "Битрикс24 — заявки закроются сами.",
+                  "Version {labels} is out and fixes your open requests {numbers}. Update the app in Bitrix24 and "
+                  "they resolve on their own."),
+    "fu_installed_fixes": ("Установленное обновление {label} исправляет заявку {number}. Подтвердите или откройте "
+                           "её снова.",
+                           "The update you installed ({label}) fixes {number}: confirm, or reopen it."),
+    "fu_confirm": ("Да, исправлено", "Yes, it is fixed"),
+    "fu_reopen": ("Нет, открыть снова", "No, reopen it"),
+    "fu_not_awaiting": ("Эта заявка не ждёт подтверждения.", "This request is not waiting for a confirmation."),
+})
+
+# --- Ticket history and mail (releases/following.py, templates/email/*fixed_by_update*, *planned_overdue*) ---
+register({
+    "fu_reply_body": ("Установленное обновление {label} исправляет заявку {number}. Подтвердите или откройте её "
+                      "снова в «Техподдержке».",
+                      "The update you installed ({label}) fixes {number}. Confirm it, or reopen it, in Support."),
+    "fu_reopened_body": ("Обновление {label} не исправило проблему: заявка открыта снова.",
+                         "The update {label} did not fix the problem: the request is open again."),
+    "mail_subject_user_fixed_by_update": ("Обновление исправляет вашу заявку", "The update you installed fixes it"),
+    "fu_mail_lead": ("Установленное на {portal} обновление {label} исправляет заявку {number}.",
+                     "The update you installed on {portal} ({label}) fixes {number}."),
+    "fu_mail_confirm_hint": ("Откройте «Техподдержку» в вашем Битрикс24, чтобы подтвердить исправление или открыть "
+                             "заявку снова одним нажатием.",
+                             "Open Support in your Bitrix24 to confirm the fix, or reopen the request in one click."),
+    "mail_subject_vendor_planned_overdue": ("Срок запланированного релиза прошёл ({portal})",
+                                            "A planned release is overdue ({portal})"),
+    "fu_overdue_mail_lead": ("По заявке {number} ({portal}) обещанный срок релиза прошёл, а релиз не указан.",
+                             "The planned release date for {number} ({portal}) passed and no release is named."),
+    "fu_overdue_mail_hint": ("Назовите релиз или новую дату в консоли: Релизы → Просроченные обещания.",
+                             "Name the release or a new date in the console: Releases → Overdue promises."),
+    "delivery_event_fixed_by_update": ("исправлено обновлением", "fixed by update"),
+    "delivery_event_planned_overdue": ("срок релиза прошёл", "planned release overdue"),
+})
+
+# --- The console (console/views/releases.py, templates/console/release*.html, known_issue*.html) -----------
+register({
+    "c_releases": ("Релизы", "Releases"),
+    "c_known_issues": ("Известные проблемы", "Known issues"),
+    "c_release_new": ("Новый релиз", "New release"),
+    "c_release_edit": ("Релиз {label}", "Release {label}"),
+    "c_release_version": ("Версия (VERSION платформы)", "Version (the platform's VERSION)"),
+    "c_release_label": ("Название", "Label"),
+    "c_release_date": ("Дата выпуска", "Release date"),
+    "c_release_notes": ("Что нового", "Notes"),
+    "c_release_saved": ("Релиз сохранён.", "Release saved."),
+    "c_releases_empty": ("Релизов пока нет.", "No releases yet."),
+    "c_release_portals_below": ("Порталы на более старой версии с заявками, которые исправляет этот релиз",
+                                "Portals still below this release with tickets it fixes"),
+    "c_release_none_below": ("Таких порталов нет.", "None."),
+    "c_release_tickets": ("Заявок", "Tickets"),
+    "c_overdue_promises": ("Просроченные обещания", "Overdue promises"),
+    "c_overdue_none": ("Просроченных обещаний нет.", "No overdue promises."),
+    "c_overdue_planned": ("Обещано на", "Planned for"),
+    "c_overdue_flagged": ("Сообщено", "Flagged"),
+    "c_name_release": ("Вышел в релизе", "Released in"),
+    "c_release_named": ("Релиз указан: заявка закроется, когда портал обновится.",
+                        "Release named: the ticket resolves when the portal updates."),
+    "c_ki_new": ("Новая известная проблема", "New known issue"),
+    "c_ki_title": ("Заголовок", "Title"),
+    "c_ki_symptoms": ("Признаки", "Symptoms"),
+    "c_ki_workaround": ("Способ обхода", "Workaround"),
+    "c_ki_language": ("Язык", "Language"),
+    "c_ki_published": ("Опубликована", "Published"),
+    "c_ki_draft": ("Черновик", "Draft"),
+    "c_ki_affected_from": ("Затронуты версии с", "Affected from version"),
+    "c_ki_affected_to": ("по", "to version"),
+    "c_ki_fixed_in": ("Исправлено в релизе", "Fixed in release"),
+    "c_ki_planned_on": ("Или запланировано на", "Or planned for"),
+    "c_ki_none": ("—", "—"),
+    "c_ki_saved": ("Известная проблема сохранена.", "Known issue saved."),
+    "c_ki_empty": ("Известных проблем пока нет.", "No known issues yet."),
+    "c_ki_views": ("Просмотры", "Views"),
+    "c_ki_deflections": ("Решено без заявки", "Deflections"),
+    "c_ki_linked": ("Связанные заявки", "Linked tickets"),
+    "c_ki_link_ticket": ("Связать заявку (номер)", "Link a ticket (number)"),
+    "c_ki_linked_done": ("Заявка связана.", "Ticket linked."),
+    "c_ki_unlink": ("Отвязать", "Unlink"),
+    "c_ki_public_link": ("Публичная страница", "Public page"),
+    "c_answer_release": ("Релиз", "Release"),
+    "c_answer_release_none": ("— ввести версию вручную —", "— type a version instead —"),
+    "c_answer_known_issue": ("Известная проблема", "Known issue"),
+})

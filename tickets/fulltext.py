@@ -1,0 +1,175 @@
+"""Full-text search in the database's own index: PostgreSQL tsvector + GIN (russian and english), SQLite FTS5.
+
+PostgreSQL indexes an expression (``document``) with both configurations, so every word is found by its
+Russian and its English stem; a trigram index (pg_trgm) finds substrings of numbers and emails. SQLite keeps
+FTS5 tables in step with triggers: a unicode61 table for words and a trigram table for substrings; it has no
+Russian stemmer, so the query side stems each word with Snowball (the algorithm PostgreSQL uses) and asks for
+the stem as a prefix. The DDL is attached to the tables here (``db.create_all``) and repeated in the migration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from sqlalchemy import DDL, ColumnElement, Table, column, event, false, func, literal_column, or_, select, table
+
+from database import db
+
+CONFIGS = ("russian", "english")
+MAX_WORDS = 8
+WORD = re.compile(r"\w+", re.UNICODE)
+SUBSTRING_HINT = re.compile(r"[@\d.\-]")  # an email or a number: look for it inside the text too
+MIN_SUBSTRING = 3  # trigrams need three characters
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the user typed, as words (or one phrase) plus the raw text for substring matches."""
+
+    words: tuple[str, ...]
+    phrase: bool
+    raw: str
+
+    @classmethod
+    def parse(cls, q: str) -> Query:
+        raw = (q or "").strip()[:200]
+        phrase = len(raw) > 1 and raw.startswith('"') and raw.endswith('"')
+        words = tuple(w.lower() for w in WORD.findall(raw))[:MAX_WORDS]
+        return cls(words=words, phrase=phrase and len(words) > 1, raw=raw.strip('"').strip())
+
+    @property
+    def wants_substring(self) -> bool:
+        return len(self.raw) >= MIN_SUBSTRING and bool(SUBSTRING_HINT.search(self.raw)) and not self.phrase
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(language)
+
+
+def stems(word: str) -> set[str]:
+    """The word and its Russian and English stems (each stemmer leaves the other alphabet alone)."""
+    found = {word}
+    for language in CONFIGS:
+        stem = _stemmer(language).stemWord(word)
+        if len(stem) >= 2:
+            found.add(stem)
+    return found
+
+
+def dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------------------
+
+
+def pg_document_sql(columns: Sequence[str], qualifier: str = "") -> str:
+    """The indexed expression; queries repeat it (qualified by the table) for the planner to use the GIN index."""
+    prefix = f"{qualifier}." if qualifier else ""
+    joined = " || ' ' || ".join(f"coalesce({prefix}{name}, '')" for name in columns)
+    return " || ".join(f"to_tsvector('{config}'::regconfig, {joined})" for config in CONFIGS)
+
+
+def pg_tsquery(query: Query, any_word: bool) -> ColumnElement:
+    """Both configurations' queries OR-ed: all words (or any, for suggestions), or the phrase in order."""
+    if query.phrase:
+        parts = [func.phraseto_tsquery(literal_column(f"'{c}'::regconfig"), " ".join(query.words)) for c in CONFIGS]
+    else:
+        # Words are \w+ only, so the operators below are the only tsquery syntax in the string.
+        expression = (" | " if any_word else " & ").join(query.words)
+        parts = [func.to_tsquery(literal_column(f"'{c}'::regconfig"), expression) for c in CONFIGS]
+    return parts[0].op("||")(parts[1])
+
+
+def pg_matches(source: str, columns: Sequence[str], query: Query, any_word: bool = False) -> ColumnElement[bool]:
+    return literal_column(f"({pg_document_sql(columns, source)})").op("@@")(pg_tsquery(query, any_word))
+
+
+# --- SQLite FTS5 ---------------------------------------------------------------------------------------------
+
+
+def fts5_match(query: Query, any_word: bool = False) -> str:
+    """An FTS5 MATCH string: each word as any of its stems (prefix), all of them or any; or the exact phrase."""
+    if query.phrase:
+        return '"' + " ".join(query.words) + '"'
+    terms = ["(" + " OR ".join(f'"{stem}"*' for stem in sorted(stems(word))) + ")" for word in query.words]
+    return (" OR " if any_word else " AND ").join(terms)
+
+
+def fts5_rowids(fts_table: str, match: str):
+    """SELECT rowid FROM <fts_table> WHERE <fts_table> MATCH :match."""
+    fts = table(fts_table, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(match))
+
+
+def fts5_trigram(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+# --- DDL ---------------------------------------------------------------------------------------------------
+
+
+def fts5_ddl(source: str, fts_table: str, columns: Sequence[str], tokenize: str) -> list[str]:
+    """An external-content FTS5 table over ``source`` and the triggers that keep it in step."""
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        f"CREATE VIRTUAL TABLE {fts_table} USING fts5({cols}, content='{source}', content_rowid='id', "
+        f"tokenize='{tokenize}')",
+        f"CREATE TRIGGER {fts_table}_ai AFTER INSERT ON {source} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts_table}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER {fts_table}_ad AFTER DELETE ON {source} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts_table}({fts_table}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER {fts_table}_au AFTER UPDATE OF {cols} ON {source} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts_table}({fts_table}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts_table}(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+
+
+def fts5_drop(fts_table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {fts_table}_{s}" for s in ("ai", "ad", "au")] + [
+        f"DROP TABLE IF EXISTS {fts_table}"]
+
+
+def attach(target: Table, sqlite: list[str], postgresql: list[str], sqlite_drop: list[str]) -> None:
+    """Run the dialect's statements after ``create_all`` makes ``target`` (and the drops before drop_all)."""
+    for statement in sqlite:
+        event.listen(target, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in postgresql:
+        event.listen(target, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    for statement in sqlite_drop:
+        event.listen(target, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
+
+
+def is_search_object(name: str | None) -> bool:
+    """Schema objects this module owns outside the models (FTS5 tables and their shadows, GIN expressions)."""
+    return bool(name) and ("_fts" in name or name.endswith("_trgm") or "_trgm_" in name)
+
+
+def search_condition(query: Query, source: str, columns: Sequence[str], substring_sql: str | None,
+                     any_word: bool = False, id_column=None) -> ColumnElement[bool]:
+    """Rows of ``source`` matching ``query``: words in the full-text index, or (an email, a number) a substring.
+
+    ``substring_sql`` is the trigram-indexed expression with ``{t}`` where the table name goes.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    fts_table = f"{source}_fts"
+    if dialect() == "postgresql":
+        if query.words:
+            conditions.append(pg_matches(source, columns, query, any_word))
+        if substring_sql and query.wants_substring:
+            like = "%" + query.raw.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append(literal_column(f"({substring_sql.format(t=source + '.')})").like(like, escape="\\"))
+    else:
+        if query.words:
+            conditions.append(id_column.in_(fts5_rowids(fts_table, fts5_match(query, any_word))))
+        if substring_sql and query.wants_substring:
+            conditions.append(id_column.in_(fts5_rowids(f"{source}_trgm", fts5_trigram(query.raw))))
+    return or_(*conditions) if conditions else false()
+
