@@ -73,6 +73,7 @@
         list.textContent = "";
         solvedNote.textContent = (answer && answer.message) || "";
         solvedNote.hidden = false;
+        form.parentNode.insertBefore(solvedNote, form);  // the note sits in the form, which goes away
         form.hidden = true;
         if (window.BX24) { BX24.fitWindow(); }
       });
