@@ -25,6 +25,7 @@ from datetime import timedelta
 from sqlalchemy import event
 
 BUDGET_MS = 150.0
+SEARCH_WORDS = ("invoice", "invoices", "receipt", "operator", "paid")
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCRATCH_DB = "bench_scale"
 
@@ -153,6 +154,16 @@ def run_one(label: str, database_url: str, portals: int, tickets: int, requests:
             ("console ticket inbox", lambda n: ["/console/tickets"] * n, {}, "/console/tickets?per_page={n}"),
             ("console inbox, overdue", lambda n: ["/console/tickets?overdue=1"] * n, {},
              "/console/tickets?overdue=1&per_page={n}"),
+            ("console portals, by open tickets", lambda n: ["/console/portals?sort=open_tickets&dir=desc"] * n, {},
+             "/console/portals?sort=open_tickets&dir=desc&per_page={n}"),
+            ("console inbox search, a word", lambda n: [f"/console/tickets?q={rng.choice(SEARCH_WORDS)}"
+                                                        for _ in range(n)], {}, "/console/tickets?q=receipt&per_page={n}"),
+            ("console inbox search, a phrase", lambda n: ['/console/tickets?q="error 500"'] * n, {},
+             '/console/tickets?q="error 500"&per_page={n}'),
+            ("console inbox search, partial email", lambda n: [f"/console/tickets?q=user{rng.randint(1, 9000)}@"
+                                                               for _ in range(n)], {}, None),
+            ("console inbox search, ticket number", lambda n: [f"/console/tickets?q={rng.choice(numbers)[-7:]}"
+                                                               for _ in range(n)], {}, None),
             ("console ticket page", lambda n: [f"/console/tickets/{x}" for x in pick(numbers, n)], {}, None),
             ("console portal page", lambda n: [f"/console/portals/{ids[m]}" for m in pick(member_ids, n)], {},
              None),

@@ -1,8 +1,8 @@
 """Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
 
-Each page is a constant number of SQL queries: open-ticket counts and each portal's current contract come
-from one GROUP BY / one IN query for the whole page (or a joined subquery when the list is filtered or sorted
-by them), never from a query per row. The JSON API reuses these.
+Each page is a constant number of SQL queries: open-ticket counts (maintained by triggers, tickets/counts.py)
+and each portal's current contract come from one IN query for the whole page (or a join when the list is
+filtered or sorted by them), never from a query per row. The JSON API reuses these.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from b24.models import PORTAL_STATUSES, Portal
 from contracts.models import Contract
 from database import db, utcnow
 from paging import COUNT_CAP, Page, paginate
-from tickets.inbox import visible_tickets
-from tickets.models import OPEN_STATUSES, Ticket
+from tickets.counts import PortalTicketCount
 
 CONTRACT_STATES = ("active", "expired", "future", "none")
 PORTAL_SORTS = {
@@ -54,12 +53,16 @@ class PortalRow:
     contract_state: str
 
 
-def _open_counts(include_vulnerabilities: bool, portal_ids: list[int] | None = None):
-    stmt = select(Ticket.portal_id, func.count().label("open_tickets")).where(
-        Ticket.status.in_(OPEN_STATUSES), visible_tickets(include_vulnerabilities))
-    if portal_ids is not None:
-        stmt = stmt.where(Ticket.portal_id.in_(portal_ids))
-    return stmt.group_by(Ticket.portal_id)
+def _count_column(include_vulnerabilities: bool) -> ColumnElement[int]:
+    if include_vulnerabilities:
+        return PortalTicketCount.open_tickets + PortalTicketCount.open_vulnerabilities
+    return PortalTicketCount.open_tickets
+
+
+def _open_counts(include_vulnerabilities: bool, portal_ids: list[int]):
+    """The page's portals' open-ticket counts, read from the maintained counts."""
+    return select(PortalTicketCount.portal_id, _count_column(include_vulnerabilities)).where(
+        PortalTicketCount.portal_id.in_(portal_ids))
 
 
 def _current_contracts():
@@ -137,9 +140,9 @@ def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
         # portal's current contract per page (seconds on PostgreSQL), the semi-joins only what they look at.
         stmt = stmt.where(contract_state_condition(filters.contract, today))
     if filters.sort == "open_tickets":
-        counts = _open_counts(filters.include_vulnerabilities).subquery("open_counts")
-        stmt = stmt.outerjoin(counts, counts.c.portal_id == Portal.id)
-        sorts["open_tickets"] = func.coalesce(counts.c.open_tickets, 0)
+        # The count the ticket triggers maintain (tickets/counts.py), not an aggregate over every ticket per page.
+        stmt = stmt.outerjoin(PortalTicketCount, PortalTicketCount.portal_id == Portal.id)
+        sorts["open_tickets"] = func.coalesce(_count_column(filters.include_vulnerabilities), 0)
     q = (filters.q or "").strip().lower()
     if q:
         stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
