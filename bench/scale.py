@@ -157,7 +157,8 @@ def run_one(label: str, database_url: str, portals: int, tickets: int, requests:
             ("console portals, by open tickets", lambda n: ["/console/portals?sort=open_tickets&dir=desc"] * n, {},
              "/console/portals?sort=open_tickets&dir=desc&per_page={n}"),
             ("console inbox search, a word", lambda n: [f"/console/tickets?q={rng.choice(SEARCH_WORDS)}"
-                                                        for _ in range(n)], {}, "/console/tickets?q=receipt&per_page={n}"),
+                                                        for _ in range(n)], {},
+             "/console/tickets?q=receipt&per_page={n}"),
             ("console inbox search, a phrase", lambda n: ['/console/tickets?q="error 500"'] * n, {},
              '/console/tickets?q="error 500"&per_page={n}'),
             ("console inbox search, partial email", lambda n: [f"/console/tickets?q=user{rng.randint(1, 9000)}@"
