@@ -25,7 +25,8 @@ from datetime import timedelta
 from sqlalchemy import event
 
 BUDGET_MS = 150.0
-SEARCH_WORDS = ("invoice", "invoices", "receipt", "operator", "paid")
+SEARCH_PHRASES = ("qr code", "wrong vat", "статус не меняется", "error 500")
+SEARCH_WORDS = ("invoices", "receipt", "pending", "счета", "оплатить", "duplicate", "НДС", "error")
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCRATCH_DB = "bench_scale"
 
@@ -159,8 +160,9 @@ def run_one(label: str, database_url: str, portals: int, tickets: int, requests:
             ("console inbox search, a word", lambda n: [f"/console/tickets?q={rng.choice(SEARCH_WORDS)}"
                                                         for _ in range(n)], {},
              "/console/tickets?q=receipt&per_page={n}"),
-            ("console inbox search, a phrase", lambda n: ['/console/tickets?q="error 500"'] * n, {},
-             '/console/tickets?q="error 500"&per_page={n}'),
+            ("console inbox search, a phrase", lambda n: [f'/console/tickets?q="{rng.choice(SEARCH_PHRASES)}"'
+                                                          for _ in range(n)], {},
+             '/console/tickets?q="qr code"&per_page={n}'),
             ("console inbox search, partial email", lambda n: [f"/console/tickets?q=user{rng.randint(1, 9000)}@"
                                                                for _ in range(n)], {}, None),
             ("console inbox search, ticket number", lambda n: [f"/console/tickets?q={rng.choice(numbers)[-7:]}"

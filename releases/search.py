@@ -9,7 +9,7 @@ from releases.models import KnownIssue, Release
 from tickets import fulltext
 
 TEXT_COLUMNS = ("title", "symptoms", "workaround")
-POSTGRESQL = [f"CREATE INDEX ix_known_issue_fts ON known_issue USING gin (({fulltext.pg_document_sql(TEXT_COLUMNS)}))"]
+POSTGRESQL = fulltext.pg_search_ddl("known_issue", TEXT_COLUMNS)
 SQLITE = fulltext.fts5_ddl("known_issue", "known_issue_fts", TEXT_COLUMNS, "unicode61 remove_diacritics 2")
 SQLITE_DROP = fulltext.fts5_drop("known_issue_fts")
 SQLITE_REBUILD = ["INSERT INTO known_issue_fts(known_issue_fts) VALUES ('rebuild')"]

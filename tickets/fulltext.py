@@ -1,7 +1,9 @@
 """Full-text search in the database's own index: PostgreSQL tsvector + GIN (russian and english), SQLite FTS5.
 
-PostgreSQL indexes an expression (``document``) with both configurations, so every word is found by its
-Russian and its English stem; a trigram index (pg_trgm) finds substrings of numbers and emails. SQLite keeps
+PostgreSQL keeps a stored generated ``search_vector`` column (tsvector of both configurations, so every word is
+found by its Russian and its English stem) under a GIN index; a trigram index (pg_trgm) finds substrings of
+numbers and emails. A stored vector, not an expression index, because checking a row must not re-parse its text:
+a common word matches much of the table. SQLite keeps
 FTS5 tables in step with triggers: a unicode61 table for words and a trigram table for substrings; it has no
 Russian stemmer, so the query side stems each word with Snowball (the algorithm PostgreSQL uses) and asks for
 the stem as a prefix. The DDL is attached to the tables here (``db.create_all``) and repeated in the migration.
@@ -68,11 +70,22 @@ def dialect() -> str:
 # --- PostgreSQL ------------------------------------------------------------------------------------------------
 
 
-def pg_document_sql(columns: Sequence[str], qualifier: str = "") -> str:
-    """The indexed expression; queries repeat it (qualified by the table) for the planner to use the GIN index."""
-    prefix = f"{qualifier}." if qualifier else ""
-    joined = " || ' ' || ".join(f"coalesce({prefix}{name}, '')" for name in columns)
+SEARCH_COLUMN = "search_vector"
+
+
+def pg_document_sql(columns: Sequence[str]) -> str:
+    """The tsvector of ``columns`` in both configurations (immutable, so it can be a generated column)."""
+    joined = " || ' ' || ".join(f"coalesce({name}, '')" for name in columns)
     return " || ".join(f"to_tsvector('{config}'::regconfig, {joined})" for config in CONFIGS)
+
+
+def pg_search_ddl(source: str, columns: Sequence[str]) -> list[str]:
+    """The stored search column of ``source`` and its GIN index."""
+    return [
+        f"ALTER TABLE {source} ADD COLUMN IF NOT EXISTS {SEARCH_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({pg_document_sql(columns)}) STORED",
+        f"CREATE INDEX IF NOT EXISTS ix_{source}_fts ON {source} USING gin ({SEARCH_COLUMN})",
+    ]
 
 
 def pg_tsquery(query: Query, any_word: bool) -> ColumnElement:
@@ -86,8 +99,8 @@ def pg_tsquery(query: Query, any_word: bool) -> ColumnElement:
     return parts[0].op("||")(parts[1])
 
 
-def pg_matches(source: str, columns: Sequence[str], query: Query, any_word: bool = False) -> ColumnElement[bool]:
-    return literal_column(f"({pg_document_sql(columns, source)})").op("@@")(pg_tsquery(query, any_word))
+def pg_matches(source: str, query: Query, any_word: bool = False) -> ColumnElement[bool]:
+    return literal_column(f"{source}.{SEARCH_COLUMN}").op("@@")(pg_tsquery(query, any_word))
 
 
 # --- SQLite FTS5 ---------------------------------------------------------------------------------------------
@@ -148,8 +161,8 @@ def attach(target: Table, sqlite: list[str], postgresql: list[str], sqlite_drop:
 
 
 def is_search_object(name: str | None) -> bool:
-    """Schema objects this module owns outside the models (FTS5 tables and their shadows, GIN expressions)."""
-    return bool(name) and ("_fts" in name or name.endswith("_trgm") or "_trgm_" in name)
+    """Schema objects this module owns outside the models (FTS5 tables and shadows, search columns, GIN indexes)."""
+    return bool(name) and ("_fts" in name or name.endswith("_trgm") or "_trgm_" in name or name == SEARCH_COLUMN)
 
 
 def search_condition(query: Query, source: str, columns: Sequence[str], substring_sql: str | None,
@@ -162,7 +175,7 @@ def search_condition(query: Query, source: str, columns: Sequence[str], substrin
     fts_table = f"{source}_fts"
     if dialect() == "postgresql":
         if query.words:
-            conditions.append(pg_matches(source, columns, query, any_word))
+            conditions.append(pg_matches(source, query, any_word))
         if substring_sql and query.wants_substring:
             like = "%" + query.raw.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             conditions.append(literal_column(f"({substring_sql.format(t=source + '.')})").like(like, escape="\\"))

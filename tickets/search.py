@@ -13,8 +13,8 @@ SUBSTRING_SQL = "lower({t}number || ' ' || {t}contact_email)"
 
 POSTGRESQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f"CREATE INDEX ix_ticket_fts ON ticket USING gin (({fulltext.pg_document_sql(TEXT_COLUMNS)}))",
-    f"CREATE INDEX ix_ticket_trgm ON ticket USING gin (({SUBSTRING_SQL.format(t='')}) gin_trgm_ops)",
+    *fulltext.pg_search_ddl("ticket", TEXT_COLUMNS),
+    f"CREATE INDEX IF NOT EXISTS ix_ticket_trgm ON ticket USING gin (({SUBSTRING_SQL.format(t='')}) gin_trgm_ops)",
 ]
 SQLITE = (fulltext.fts5_ddl("ticket", "ticket_fts", TEXT_COLUMNS, "unicode61 remove_diacritics 2")
           + fulltext.fts5_ddl("ticket", "ticket_trgm", ("number", "contact_email"), "trigram"))

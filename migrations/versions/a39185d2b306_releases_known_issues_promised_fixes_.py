@@ -16,20 +16,23 @@ branch_labels = None
 depends_on = None
 
 # Written out from tickets/search.py, tickets/counts.py and releases/search.py (which create_all uses), so this
-# script never imports the app. PostgreSQL: GIN over both text configurations, pg_trgm for substrings of numbers
-# and emails, a trigger keeping open-ticket counts. SQLite: FTS5 tables kept by triggers, the same counts.
+# script never imports the app. PostgreSQL: a stored tsvector of both text configurations under GIN, pg_trgm for
+# substrings of numbers and emails, a trigger keeping open-ticket counts. SQLite: FTS5 tables kept by triggers,
+# the same counts.
 POSTGRESQL = [
     'CREATE EXTENSION IF NOT EXISTS pg_trgm',
-    "CREATE INDEX ix_ticket_fts ON ticket USING gin ((to_tsvector('russian'::regconfig, coalesce(number, '') || ' ' || coalesce(what_done, '') || ' ' || coalesce(what_expected, '') || ' ' || coalesce(what_obtained, '') || ' ' || coalesce(user_name, '') || ' ' || coalesce(contact_email, '')) || to_tsvector('english'::regconfig, coalesce(number, '') || ' ' || coalesce(what_done, '') || ' ' || coalesce(what_expected, '') || ' ' || coalesce(what_obtained, '') || ' ' || coalesce(user_name, '') || ' ' || coalesce(contact_email, ''))))",
-    "CREATE INDEX ix_ticket_trgm ON ticket USING gin ((lower(number || ' ' || contact_email)) gin_trgm_ops)",
-    "CREATE INDEX ix_known_issue_fts ON known_issue USING gin ((to_tsvector('russian'::regconfig, coalesce(title, '') || ' ' || coalesce(symptoms, '') || ' ' || coalesce(workaround, '')) || to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(symptoms, '') || ' ' || coalesce(workaround, ''))))",
+    "ALTER TABLE ticket ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, coalesce(number, '') || ' ' || coalesce(what_done, '') || ' ' || coalesce(what_expected, '') || ' ' || coalesce(what_obtained, '') || ' ' || coalesce(user_name, '') || ' ' || coalesce(contact_email, '')) || to_tsvector('english'::regconfig, coalesce(number, '') || ' ' || coalesce(what_done, '') || ' ' || coalesce(what_expected, '') || ' ' || coalesce(what_obtained, '') || ' ' || coalesce(user_name, '') || ' ' || coalesce(contact_email, ''))) STORED",
+    'CREATE INDEX IF NOT EXISTS ix_ticket_fts ON ticket USING gin (search_vector)',
+    "CREATE INDEX IF NOT EXISTS ix_ticket_trgm ON ticket USING gin ((lower(number || ' ' || contact_email)) gin_trgm_ops)",
+    "ALTER TABLE known_issue ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, coalesce(title, '') || ' ' || coalesce(symptoms, '') || ' ' || coalesce(workaround, '')) || to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(symptoms, '') || ' ' || coalesce(workaround, ''))) STORED",
+    'CREATE INDEX IF NOT EXISTS ix_known_issue_fts ON known_issue USING gin (search_vector)',
     "CREATE OR REPLACE FUNCTION ticket_open_count() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('new', 'in_progress', 'waiting_for_user') THEN\n        UPDATE portal_ticket_count\n           SET open_tickets = open_tickets - (OLD.category <> 'vulnerability')::int,\n               open_vulnerabilities = open_vulnerabilities - (OLD.category = 'vulnerability')::int\n         WHERE portal_id = OLD.portal_id;\n    END IF;\n    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status IN ('new', 'in_progress', 'waiting_for_user') THEN\n        INSERT INTO portal_ticket_count AS c (portal_id, open_tickets, open_vulnerabilities)\n        VALUES (NEW.portal_id, (NEW.category <> 'vulnerability')::int, (NEW.category = 'vulnerability')::int)\n        ON CONFLICT (portal_id) DO UPDATE\n           SET open_tickets = c.open_tickets + EXCLUDED.open_tickets,\n               open_vulnerabilities = c.open_vulnerabilities + EXCLUDED.open_vulnerabilities;\n    END IF;\n    RETURN NULL;\nEND $$",
     'CREATE TRIGGER ticket_open_count AFTER INSERT OR DELETE OR UPDATE OF status, category, portal_id ON ticket FOR EACH ROW EXECUTE FUNCTION ticket_open_count()',
 ]
 POSTGRESQL_DROP = [
-    'DROP INDEX IF EXISTS ix_ticket_fts',
     'DROP INDEX IF EXISTS ix_ticket_trgm',
-    'DROP INDEX IF EXISTS ix_known_issue_fts',
+    'ALTER TABLE ticket DROP COLUMN IF EXISTS search_vector',
+    'ALTER TABLE known_issue DROP COLUMN IF EXISTS search_vector',
     'DROP TRIGGER IF EXISTS ticket_open_count ON ticket',
     'DROP FUNCTION IF EXISTS ticket_open_count()',
 ]

@@ -95,6 +95,11 @@ def test_update_3_to_4_resolves_exactly_the_tickets_release_4_fixes(mail_config,
 
     # Reopen is one click in the portal; the same button twice is refused and changes nothing.
     reopen = form_actions(acme_page, "reopen")
+    # Another portal's one-time token cannot touch this portal's ticket (the same answer as a missing ticket).
+    beta_token = re.search(r'action="[^"]*/placements/support/submit\?f=([^"&]+)"', beta_page.text).group(1)
+    foreign = urljoin(beta_page.url, f"/placements/known-issues/requests/{en_fixed}/reopen?f={beta_token}")
+    assert requests.post(foreign, timeout=30).status_code == 404
+    assert ticket_of(app, en_fixed).status == "resolved"
     assert set(reopen) == {ru_fixed, en_fixed, via_issue}
     answer = requests.post(reopen[en_fixed], timeout=30, allow_redirects=False)
     assert answer.status_code == 303
