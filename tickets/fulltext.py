@@ -26,6 +26,7 @@ MAX_WORDS = 8
 WORD = re.compile(r"\w+", re.UNICODE)
 SUBSTRING_HINT = re.compile(r"[@\d.\-]")  # an email or a number: look for it inside the text too
 MIN_SUBSTRING = 3  # trigrams need three characters
+COMMON_MATCHES = 5_000  # SQLite: from this many matches on, probe per row instead of building the set
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,23 @@ def fts5_rowids(fts_table: str, match: str):
     return select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(match))
 
 
+def fts5_condition(fts_table: str, match: str, id_column) -> ColumnElement[bool]:
+    """``id IN (matches)`` for a selective match; a per-row ``EXISTS`` probe for a common one.
+
+    SQLite cannot weigh an FTS5 match against the inbox's order: ``IN`` builds the whole match set first (a word
+    in most of a million tickets takes seconds), while the probe lets the ordered scan stop after one page but
+    walks far for a rare word. One bounded count of the matches chooses, so the statements per page stay fixed.
+    """
+    matches = fts5_rowids(fts_table, match)
+    common = db.session.execute(
+        select(func.count()).select_from(matches.limit(COMMON_MATCHES).subquery())).scalar_one()
+    if common < COMMON_MATCHES:
+        return id_column.in_(matches)
+    fts = table(fts_table, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(match),
+                                     fts.c.rowid == id_column).exists()
+
+
 def fts5_trigram(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
@@ -181,7 +199,7 @@ def search_condition(query: Query, source: str, columns: Sequence[str], substrin
             conditions.append(literal_column(f"({substring_sql.format(t=source + '.')})").like(like, escape="\\"))
     else:
         if query.words:
-            conditions.append(id_column.in_(fts5_rowids(fts_table, fts5_match(query, any_word))))
+            conditions.append(fts5_condition(fts_table, fts5_match(query, any_word), id_column))
         if substring_sql and query.wants_substring:
             conditions.append(id_column.in_(fts5_rowids(f"{source}_trgm", fts5_trigram(query.raw))))
     return or_(*conditions) if conditions else false()
