@@ -127,4 +127,7 @@ register({
     "c_answer_release": ("Релиз", "Release"),
     "c_answer_release_none": ("— ввести версию вручную —", "— type a version instead —"),
     "c_answer_known_issue": ("Известная проблема", "Known issue"),
+    "c_answer_release_version": ("Номер версии", "Version number"),
+    "c_answer_reopened": ("Открыта снова после обновления", "Reopened after the update"),
+    "c_kind_fixed_by_update": ("Исправлено обновлением", "Fixed by the update"),
 })
