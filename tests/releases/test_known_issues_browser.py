@@ -22,7 +22,7 @@ TEXTS = {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["ru", "en"])
-def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, sandbox, browser, lang):
+def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, live_app, sandbox, browser, lang):
     text = TEXTS[lang]
     portal = installed_portal(sandbox, f"shop{lang}", lang=lang)
     with app.app_context():
@@ -54,10 +54,15 @@ def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, sandbox, br
     frame.locator("#ki-solved").wait_for()
     assert frame.locator("#support-form").is_hidden()
     screenshot(page, f"known-issue-solved-{lang}")
+    # The issue's public page, as a link in an answer or a mail opens it: no login, in the reader's language.
+    page.goto(f"{live_app}/known-issues/{issue_id}?lang={lang}")
+    assert page.locator("#ki-title").inner_text() == text["title"]
+    assert text["workaround"] in page.locator("#ki-workaround").inner_text()
+    screenshot(page, f"known-issue-public-{lang}")
     context.close()
     with app.app_context():
         row = next(r for r in known_issues.issue_rows() if r.issue.id == issue_id)
-        assert (row.issue.views, row.deflections) == (1, 1)
+        assert (row.issue.views, row.deflections) == (2, 1)  # opened in the form, then its page
         from tickets.models import Ticket
 
         assert db.session.query(Ticket).count() == 0  # nothing half-filed
