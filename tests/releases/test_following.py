@@ -105,6 +105,12 @@ def test_update_3_to_4_resolves_exactly_the_tickets_release_4_fixes(mail_config,
     assert answer.status_code == 303
     assert ticket_of(app, en_fixed).status == "in_progress"
     assert requests.post(reopen[en_fixed], timeout=30).status_code == 409
+    # The request's own page offers the same choice.
+    ticket_page = requests.get(urljoin(acme_page.url, html.unescape(re.search(
+        r'href="([^"]*/placements/support/requests\?t=[^"]+)"', acme_page.text).group(1)).replace(
+        "/requests?", f"/requests/{ru_fixed}?")), timeout=30)
+    assert ticket_page.status_code == 200 and f'id="confirm-{ru_fixed}"' in ticket_page.text
+    assert "2.5.0" in ticket_page.text and f'id="reopen-{en_fixed}"' not in ticket_page.text
     confirm = form_actions(acme_page, "confirm")
     assert requests.post(confirm[ru_fixed], timeout=30).status_code == 200
     assert ticket_of(app, ru_fixed).status == "closed"
