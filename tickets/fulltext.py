@@ -24,6 +24,7 @@ from database import db
 CONFIGS = ("russian", "english")
 MAX_WORDS = 8
 WORD = re.compile(r"\w+", re.UNICODE)
+LONG_NUMBER = re.compile(r"[\d\-]{5,}")  # a ticket number or a part of one
 SUBSTRING_HINT = re.compile(r"[@\d.\-]")  # an email or a number: look for it inside the text too
 MIN_SUBSTRING = 3  # trigrams need three characters
 COMMON_MATCHES = 5_000  # SQLite: from this many matches on, probe per row instead of building the set
@@ -43,6 +44,17 @@ class Query:
         phrase = len(raw) > 1 and raw.startswith('"') and raw.endswith('"')
         words = tuple(w.lower() for w in WORD.findall(raw))[:MAX_WORDS]
         return cls(words=words, phrase=phrase and len(words) > 1, raw=raw.strip('"').strip())
+
+    @property
+    def substring_only(self) -> bool:
+        """One token that is an email, a domain or a long number: only its substring is meant.
+
+        Its words would be guesses (PostgreSQL indexes an email as one token), and the planner, unable to weigh
+        an unknown lexeme, walks the whole inbox in date order looking for it.
+        """
+        token = self.raw
+        return (self.wants_substring and not any(c.isspace() for c in token)
+                and ("@" in token or "." in token or bool(LONG_NUMBER.fullmatch(token))))
 
     @property
     def wants_substring(self) -> bool:
@@ -191,6 +203,8 @@ def search_condition(query: Query, source: str, columns: Sequence[str], substrin
     """
     conditions: list[ColumnElement[bool]] = []
     fts_table = f"{source}_fts"
+    if substring_sql and query.substring_only:
+        query = Query(words=(), phrase=False, raw=query.raw)
     if dialect() == "postgresql":
         if query.words:
             conditions.append(pg_matches(source, query, any_word))
