@@ -24,6 +24,7 @@ from tickets.models import CATEGORIES, OPEN_STATUSES, TICKET_STATUSES, Ticket
 from tickets.sqltime import hours_between
 
 VULNERABILITY = "vulnerability"
+SEARCH_COUNT_CAP = 1_000
 TICKET_NUMBER_RE = re.compile(r"^[A-Za-z]{1,16}-\d{4}-\d+$")
 INBOX_SORTS = {
     "created": Ticket.created_at,
@@ -151,9 +152,13 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: da
                cap: int | None = COUNT_CAP) -> Page[InboxRow]:
     """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is.
 
-    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
+    The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total. A free-text search
+    counts at most SEARCH_COUNT_CAP: each counted match is a row read from the table, and "1,000+" tells a person
+    to narrow the search as well as any larger figure.
     """
     now = now or utcnow()
+    if filters.q and cap is not None:
+        cap = min(cap, SEARCH_COUNT_CAP)
     return paginate(inbox_query(filters, now), page, per_page, _inbox_row, count=inbox_count_query(filters, now),
                     cap=cap)
 
