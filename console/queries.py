@@ -139,10 +139,13 @@ def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
         # EXISTS tests rather than the joined current contract: at 100,000 portals the join computes every
         # portal's current contract per page (seconds on PostgreSQL), the semi-joins only what they look at.
         stmt = stmt.where(contract_state_condition(filters.contract, today))
+    tie = Portal.id
     if filters.sort == "open_tickets":
-        # The count the ticket triggers maintain (tickets/counts.py), not an aggregate over every ticket per page.
-        stmt = stmt.outerjoin(PortalTicketCount, PortalTicketCount.portal_id == Portal.id)
-        sorts["open_tickets"] = func.coalesce(_count_column(filters.include_vulnerabilities), 0)
+        # The counts the triggers maintain (tickets/counts.py; every portal has its row), walked in the order of
+        # their index (open_tickets, portal_id): no aggregate over the tickets and no sort of every portal.
+        stmt = stmt.join(PortalTicketCount, PortalTicketCount.portal_id == Portal.id)
+        sorts["open_tickets"] = _count_column(filters.include_vulnerabilities)
+        tie = PortalTicketCount.portal_id
     q = (filters.q or "").strip().lower()
     if q:
         stmt = stmt.where(or_(func.lower(Portal.domain).like(f"%{q}%"), func.lower(Portal.member_id) == q))
@@ -152,7 +155,7 @@ def portal_query(filters: PortalFilters, today: date | None = None) -> Select:
         stmt = stmt.where(Portal.app_version == filters.version)
     column = sorts.get(filters.sort, Portal.domain)
     order = column.desc() if filters.descending else column.asc()
-    return stmt.order_by(order, Portal.id.desc() if filters.descending else Portal.id.asc())
+    return stmt.order_by(order, tie.desc() if filters.descending else tie.asc())
 
 
 def decorate(portals: list[Portal], include_vulnerabilities: bool = False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from b24.models import Portal
 from database import db
 from tickets import fulltext
 from tickets.models import OPEN_STATUSES, Ticket
@@ -43,6 +44,23 @@ SQLITE = [
     f"CREATE TRIGGER ticket_open_count_au_new AFTER UPDATE OF status, category, portal_id ON ticket "
     f"WHEN new.status IN {_OPEN} BEGIN {_sqlite_change('new', '+')} END",
 ]
+# Every portal gets its row when it is registered, so the portal list can join the counts instead of outer-joining.
+PORTAL_SQLITE = ["CREATE TRIGGER portal_ticket_count_ai AFTER INSERT ON portal BEGIN "
+                 "INSERT OR IGNORE INTO portal_ticket_count (portal_id, open_tickets, open_vulnerabilities) "
+                 "VALUES (new.id, 0, 0); END"]
+PORTAL_POSTGRESQL = [
+    """CREATE OR REPLACE FUNCTION portal_ticket_count_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO portal_ticket_count (portal_id, open_tickets, open_vulnerabilities) VALUES (NEW.id, 0, 0)
+    ON CONFLICT (portal_id) DO NOTHING;
+    RETURN NULL;
+END $$""",
+    "CREATE TRIGGER portal_ticket_count_row AFTER INSERT ON portal FOR EACH ROW "
+    "EXECUTE FUNCTION portal_ticket_count_row()",
+]
+PORTAL_SQLITE_DROP = ["DROP TRIGGER IF EXISTS portal_ticket_count_ai"]
+PORTAL_POSTGRESQL_DROP = ["DROP TRIGGER IF EXISTS portal_ticket_count_row ON portal",
+                          "DROP FUNCTION IF EXISTS portal_ticket_count_row()"]
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS ticket_open_count_{s}" for s in ("ai", "ad", "au_old", "au_new")]
 
 POSTGRESQL = [
@@ -75,6 +93,11 @@ BACKFILL = (
     "SUM(CASE WHEN category = 'vulnerability' THEN 1 ELSE 0 END) "
     f"FROM ticket WHERE status IN {_OPEN} GROUP BY portal_id"
 )
+BACKFILL_PORTALS = (
+    "INSERT INTO portal_ticket_count (portal_id, open_tickets, open_vulnerabilities) "
+    "SELECT id, 0, 0 FROM portal WHERE id NOT IN (SELECT portal_id FROM portal_ticket_count)"
+)
 
 # Both databases resolve a trigger's body when it runs, so the triggers may come before portal_ticket_count.
 fulltext.attach(Ticket.__table__, SQLITE, POSTGRESQL, SQLITE_DROP)
+fulltext.attach(Portal.__table__, PORTAL_SQLITE, PORTAL_POSTGRESQL, PORTAL_SQLITE_DROP)
