@@ -58,7 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SUBMISSIONS_PER_USER": 20,  # per user of a portal per window; 0: no limit
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
     "RATE_LIMITS_OFF": False,
-    "MAX_BODY_KB": 1024,  # any body that is not a multipart upload (events, frames, JSON) is refused above this
+    # Any body but an upload endpoint's (events, frames, forms, JSON, multipart, chunked) is refused above this.
+    "MAX_BODY_KB": 1024,
     # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
     "CONSOLE_SESSION_MINUTES": 480,
     "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,

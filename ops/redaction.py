@@ -75,13 +75,17 @@ def request_secrets() -> set[str]:
     found = g.get("_log_secrets")
     if found is None:
         found = set()
+        # Logging must never be what parses a multipart body: an upload streams only when its view says so.
+        unread_upload = request.mimetype == "multipart/form-data" and "form" not in request.__dict__
         try:
-            for store in (request.form, request.args):
+            for store in (request.args,) if unread_upload else (request.form, request.args):
                 for name, values in store.lists():
                     if SECRET_FIELDS.match(name):
                         found.update(v for v in values if v and len(v) >= _MIN_SECRET_LENGTH)
         except Exception:  # noqa: S110  (an unreadable body has no secrets to add; logging must not fail)
             pass
+        if unread_upload:
+            return found  # asked again once the view has read the form
         g._log_secrets = found
     return found
 

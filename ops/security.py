@@ -116,13 +116,20 @@ def _secure_cookies(response: Response) -> None:
 
 
 def refuse_oversized_body() -> None:
-    """Bodies other than multipart uploads (events, frames, JSON, forms) have no business being large.
+    """Every body but an upload endpoint's is held to MAX_BODY_KB, multipart or not, declared or chunked.
 
-    Uploads are multipart and limited per file by the attachment store while they stream; everything else is
-    refused up front when its declared length exceeds MAX_BODY_KB, before any of it is read.
+    A declared length over the limit is refused before a byte is read. A chunked body (no Content-Length) gets
+    the limit as the request's ``max_content_length``, so Werkzeug stops reading it at the limit with a 413
+    rather than reading it whole first. Upload endpoints (``tickets.uploads.accepts_uploads``) are bounded by the
+    attachment limits instead, and stream to disk only after their form token is checked.
     """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "accepts_uploads", False):
+        return
+    limit = current_app.config["MAX_BODY_KB"] * 1024
+    request.max_content_length = limit
     length = request.content_length
-    if length and length > current_app.config["MAX_BODY_KB"] * 1024 and request.mimetype != "multipart/form-data":
+    if length and length > limit:
         raise RequestEntityTooLarge(
             f"The request body is {length // 1024} KB; at most {current_app.config['MAX_BODY_KB']} KB is accepted here."
         )

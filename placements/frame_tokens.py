@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g
@@ -18,6 +18,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
+from b24.models import Portal
+from b24.registry import refuse_unless_serving
 from database import db, utcnow
 from i18n import pick_language, translate
 from ops.logging import set_log_context
@@ -69,10 +71,13 @@ def read(token: str | None, kind: str) -> Visitor:
     if not token:
         raise FrameTokenRefused("err_token_missing", g.get("lang"))
     try:
-        payload = serializer.loads(token, max_age=current_app.config["FRAME_TOKEN_TTL"])
+        payload, issued_at = serializer.loads(
+            token, max_age=current_app.config["FRAME_TOKEN_TTL"], return_timestamp=True
+        )
     except SignatureExpired as exc:
         lang = exc.payload.get("lang") if isinstance(exc.payload, dict) else None
         g.lang = pick_language(lang)
+        g.form_token_checked = kind == FORM  # genuine, only late: its body may be read to hand the text back
         raise FrameTokenRefused("err_token_expired", g.lang) from None
     except BadSignature:
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
@@ -85,7 +90,23 @@ def read(token: str | None, kind: str) -> Visitor:
     portal = visitor.context.get("portal") or {}
     allow_framing_by(portal.get("domain", ""), portal.get("protocol", "https"))
     set_log_context(member_id=visitor.member_id)
+    _still_serving(visitor, issued_at.replace(tzinfo=None))
+    # Only now may an upload endpoint stream this request's files to disk (tickets.uploads.load_form).
+    g.form_token_checked = kind == FORM
     return visitor
+
+
+def _still_serving(visitor: Visitor, issued_at: datetime) -> None:
+    """The portal's row, read now (by primary key), decides: a block or an uninstall stops every token at once.
+
+    A token issued before the portal's ``revoked_at`` (an uninstall) stays dead even after a reinstall.
+    """
+    portal = db.session.get(Portal, visitor.portal_id)
+    if portal is None or portal.member_id != visitor.member_id:
+        raise FrameTokenRefused("err_token_invalid", visitor.lang)
+    if portal.revoked_at is not None and issued_at <= portal.revoked_at:
+        raise FrameTokenRefused("err_token_revoked", visitor.lang)
+    refuse_unless_serving(portal, visitor.lang)
 
 
 def already_spent(visitor: Visitor) -> bool:

@@ -106,6 +106,10 @@ register({
                           "This link is damaged or not from this app. Open Support from your portal again."),
     "err_token_expired": ("Страница открыта слишком давно. Откройте техподдержку из портала ещё раз.",
                           "This page has been open too long. Open Support from your portal again."),
+    "err_token_revoked": ("Приложение было удалено с портала после открытия этой страницы. Откройте техподдержку "
+                          "из портала ещё раз.",
+                          "The app was removed from the portal after this page was opened. Open Support from the "
+                          "portal again."),
     "err_token_used": ("Эта форма уже отправлена: заявка создана один раз. Её номер — в разделе «Мои заявки».",
                        "This form was already sent: the request was filed once. Its number is under My requests."),
     "expired_keep": ("Заявка не отправлена. Вот что вы ввели — скопируйте в новую форму:",

@@ -26,6 +26,7 @@ from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
 from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
 from tickets.models import ANSWER_KINDS, CATEGORIES
+from tickets.uploads import accepts_uploads
 
 bp = Blueprint("support", __name__, url_prefix="/placements/support")
 
@@ -54,6 +55,7 @@ def new_request():
 
 
 @bp.post("/submit")
+@accepts_uploads
 def submit():
     try:
         visitor = frame_tokens.read(request.args.get("f"), FORM)
@@ -103,6 +105,7 @@ def show_request(number: str):
 
 
 @bp.post("/requests/<number>/followup")
+@accepts_uploads
 def followup(number: str):
     visitor = frame_tokens.read(request.args.get("f"), FORM)
     if frame_tokens.already_spent(visitor):

@@ -52,7 +52,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     app_info: dict[str, Any] = {}
     reached = True
     try:
-        answer = _who_is_asking(client, frame)
+        answer = _who_is_asking(client, frame, portal)
         user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
         admin = answer.get("admin") in (True, "true", "Y", 1)
         app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
@@ -102,9 +102,10 @@ def open_visit(frame: Frame, request: Request) -> Visit:
 _asked: TokenMemo[dict[str, Any]] = TokenMemo()
 
 
-def _who_is_asking(client: PortalClient, frame: Frame) -> dict[str, Any]:
+def _who_is_asking(client: PortalClient, frame: Frame, portal: Portal) -> dict[str, Any]:
+    # An answer remembered from before an uninstall is never reused (portal.revoked_at, read this request).
     return _asked.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
-                      lambda: client.batch(WHO_IS_ASKING)["result"])
+                      lambda: client.batch(WHO_IS_ASKING)["result"], portal.revoked_at)
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:

@@ -7,13 +7,14 @@ import os
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
 import click
-from flask import Request, current_app
+from flask import Request, current_app, g
 from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
@@ -366,16 +367,39 @@ def load_form(request: Request) -> None:
     request.__dict__.update(stream=stream, form=form, files=files)
 
 
-class UploadRequest(Request):
-    """The app's request class: ``request.form`` / ``request.files`` never buffer an upload in memory.
+def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as an upload endpoint: its multipart body may stream to disk past MAX_BODY_KB.
 
-    Installed by ``tickets.init_app``; any view (or frame verification) touching ``request.form`` on a
-    multipart body gets files streamed to ATTACHMENT_DIR/.incoming under the attachment limits, or an
-    AttachmentRejected (413/400) that the app's error handler renders as a clear message.
+    Only after the view has checked the request's signed form token (``g.form_token_checked``); before that,
+    and on every unmarked view, a body is an ordinary one and ops.security bounds it by MAX_BODY_KB.
+    """
+    view.accepts_uploads = True  # type: ignore[attr-defined]
+    return view
+
+
+def streams_uploads(request: Request) -> bool:
+    """Whether this request may write files to ATTACHMENT_DIR: a marked view whose form token was checked."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accepts_uploads", False) and g.get("form_token_checked"))
+
+
+class UploadRequest(Request):
+    """The app's request class: a multipart upload is streamed to disk, never buffered in memory, and only where
+    allowed.
+
+    Installed by ``tickets.init_app``. On an upload endpoint, once its form token is checked, ``request.form``
+    streams files to ATTACHMENT_DIR/.incoming under the attachment limits, or raises AttachmentRejected (413/400)
+    that the app's error handler renders as a clear message. Anywhere else the body is parsed as Werkzeug does,
+    within MAX_BODY_KB, and nothing reaches the attachment folder.
     """
 
     def _load_form_data(self) -> None:
-        load_form(self)
+        if streams_uploads(self):
+            load_form(self)
+            return
+        if self.max_content_length is None:
+            self.max_content_length = current_app.config["MAX_BODY_KB"] * 1024
+        super()._load_form_data()
 
 
 def parse_upload_request(request: Request) -> tuple[MultiDict, MultiDict]:
