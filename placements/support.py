@@ -22,6 +22,7 @@ from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from placements.uploads import AFTER_VIDEO, read_submission
 from placements.visit import open_visit
+from redactor import redact_url
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
 from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
@@ -230,7 +231,7 @@ def _ticket(visitor: Visitor, number: str):
 def _snapshot(visitor: Visitor, fields: Any) -> dict[str, Any]:
     """The context as the placement saw it, plus the page the form's script reported."""
     context = dict(visitor.context)
-    reported = str(fields.get("page") or "")[:1024]
+    reported = redact_url(str(fields.get("page") or "")[:1024])
     if reported and reported != context.get("page"):
         context["page_reported"] = reported
     return context

@@ -21,6 +21,7 @@ from b24.rest import PortalClient
 from database import db, utcnow
 from i18n import translate
 from placements.frame_tokens import Visitor
+from redactor import redact_url, redact_value
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         },
         "user": {"id": user_id, "name": name, "email": email, "admin": admin},
         "lang": frame.ui_lang,
-        "placement": {"code": frame.placement, "options": _plain_options(frame.options)},
-        "page": (request.headers.get("Referer") or "")[:1024],
+        "placement": {"code": frame.placement, "options": redact_value(_plain_options(frame.options))},
+        # The portal page's URL may carry tokens in its query: only scheme, host and path are kept.
+        "page": redact_url((request.headers.get("Referer") or "")[:1024]),
         "browser": (request.headers.get("User-Agent") or "")[:512],
         "server_build": server_build(),
         "opened_at": utcnow().isoformat(timespec="seconds") + "Z",

@@ -12,6 +12,7 @@ from b24.models import Portal
 from contracts.eligibility import Eligibility, eligibility
 from database import db, utcnow
 from delivery import outbox
+from redactor import redact_value
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
 
@@ -144,7 +145,7 @@ def file_ticket(portal: Portal, context: dict[str, Any], fields: Mapping[str, An
             language=str(context.get("lang") or "en")[:8],
             b24_user_id=_int((context.get("user") or {}).get("id")),
             user_name=(str((context.get("user") or {}).get("name") or "")[:255] or None),
-            context=context,
+            context=redact_value(context),  # stored as it may be shown and sent: no token, no URL query
         )
         db.session.add(ticket)
         db.session.flush()

@@ -16,6 +16,7 @@ from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
 from paging import clamp
+from redactor import redact_value
 from tickets import answers
 from tickets.attachments import send_attachment
 from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
@@ -95,7 +96,7 @@ def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | Non
     return render(
         "console/ticket.html", status, ticket=ticket, contract=contract, promised_hours=promised,
         reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
-        context=context_rows(ticket.context or {}), staff_by_id=staff_directory(),
+        context=context_rows(redact_value(ticket.context or {})), staff_by_id=staff_directory(),
         answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
         delivery_entries=delivery_log(ticket),
     )
