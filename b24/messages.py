@@ -28,13 +28,13 @@ register({
         "Попросите администратора открыть приложение; ничего не изменено.",
         "Only a portal administrator can install or reinstall {app}. "
         "Ask your administrator to open the app; nothing was changed."),
-    "portal_blocked_title": ("Техподдержка для этого портала приостановлена", "Support is suspended for this portal"),
-    "portal_blocked": (
+    "blocked_page_title": ("Техподдержка для этого портала приостановлена", "Support is suspended for this portal"),
+    "blocked_page_text": (
         "{vendor} приостановил обслуживание этого портала. Чтобы возобновить его, свяжитесь с нами:",
         "{vendor} has suspended support for this portal. To resume it, contact us:"),
     "contact_phone_label": ("Телефон", "Phone"),
     "contact_address_label": ("Адрес", "Address"),
-    "portal_uninstalled": (
+    "uninstalled_refusal": (
         "Приложение удалено с этого портала. Администратор может установить его заново.",
         "The app has been removed from this portal. An administrator can install it again."),
 })

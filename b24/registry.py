@@ -53,6 +53,6 @@ def refuse_unless_serving(portal: Portal, lang: str | None = None, *, installing
     g.lang = pick_language(lang or g.get("lang"))  # the refusal page speaks the user's language
     if portal.status == "blocked":
         vendor = current_app.config["VENDOR_NAME"]
-        raise PortalBlocked(translate("portal_blocked", g.lang, vendor=vendor), "portal_blocked")
+        raise PortalBlocked(translate("blocked_page_text", g.lang, vendor=vendor), "portal_blocked")
     if portal.status == "uninstalled" and not installing:
-        raise PortalUninstalled(translate("portal_uninstalled", g.lang), "portal_uninstalled")
+        raise PortalUninstalled(translate("uninstalled_refusal", g.lang), "portal_uninstalled")

@@ -62,6 +62,8 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
 def issue(visitor: Visitor, kind: str) -> str:
     payload = asdict(visitor)
     payload["nonce"] = secrets.token_urlsafe(24) if kind == FORM else None
+    # To the microsecond (the signature's own timestamp has whole seconds): compared with the portal's revoked_at.
+    payload["issued"] = utcnow().isoformat()
     return _serializer(kind).dumps(payload)
 
 
@@ -71,9 +73,7 @@ def read(token: str | None, kind: str) -> Visitor:
     if not token:
         raise FrameTokenRefused("err_token_missing", g.get("lang"))
     try:
-        payload, issued_at = serializer.loads(
-            token, max_age=current_app.config["FRAME_TOKEN_TTL"], return_timestamp=True
-        )
+        payload = serializer.loads(token, max_age=current_app.config["FRAME_TOKEN_TTL"])
     except SignatureExpired as exc:
         lang = exc.payload.get("lang") if isinstance(exc.payload, dict) else None
         g.lang = pick_language(lang)
@@ -82,15 +82,16 @@ def read(token: str | None, kind: str) -> Visitor:
     except BadSignature:
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
     try:
+        issued_at = datetime.fromisoformat(payload.pop("issued"))
         visitor = Visitor(**payload)
-    except TypeError:
+    except (TypeError, KeyError, ValueError, AttributeError):
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
     g.lang = pick_language(visitor.lang)
     # The token was issued to a verified frame of this portal: the portal may frame what it opens.
     portal = visitor.context.get("portal") or {}
     allow_framing_by(portal.get("domain", ""), portal.get("protocol", "https"))
     set_log_context(member_id=visitor.member_id)
-    _still_serving(visitor, issued_at.replace(tzinfo=None))
+    _still_serving(visitor, issued_at)
     # Only now may an upload endpoint stream this request's files to disk (tickets.uploads.load_form).
     g.form_token_checked = kind == FORM
     return visitor
