@@ -26,7 +26,7 @@ from tickets.attachments import (
     uploaded_files,
 )
 from tickets.models import Attachment, Ticket
-from tickets.uploads import IncomingFile
+from tickets.uploads import IncomingFile, accepts_uploads
 
 
 def _routes(app) -> None:
@@ -73,8 +73,10 @@ def _routes(app) -> None:
         return send_attachment(db.get_or_404(Attachment, attachment_id), download="download" in request.args)
 
     @app.post("/_test/form-first")
+    @accepts_uploads
     def form_first():
-        # Frame verification reads request.form before any upload code runs: files must still stream to disk.
+        # An upload endpoint that has checked its form token may read request.form first: files still stream.
+        g.form_token_checked = True
         first = request.form.get("a")
         return jsonify(a=first, streamed=[isinstance(f.stream, IncomingFile) for f in request.files.values()])
 
