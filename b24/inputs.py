@@ -48,7 +48,7 @@ def bounded_int(value: Any, name: str, low: int = 0, high: int = INT32_MAX) -> i
     if value is None or value == "":
         return None
     raw = text(value, name, 32)
-    if not re.fullmatch(r"-?[0-9]{1,20}", raw.strip()):
+    if not re.fullmatch(r"-?[0-9]+", raw.strip()):
         raise BadFrameRequest(f"The field {name} is not a whole number.", "bad_field")
     number = int(raw)
     if not low <= number <= high:
