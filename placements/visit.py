@@ -141,7 +141,10 @@ def server_build() -> str:
 
 
 def _int(value: Any) -> int | None:
+    """A whole number from the portal's answer, None when absent or too large for our columns (a box portal
+    can answer anything)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**31) <= number < 2**31 else None

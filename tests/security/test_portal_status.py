@@ -84,14 +84,19 @@ def test_an_uninstalled_portals_frames_form_tokens_and_view_tokens_stop_at_once(
 
 def test_tokens_from_before_an_uninstall_stay_dead_after_a_reinstall(app, sandbox, unchanged):
     acme = installed_portal(sandbox, "acme", lang="en")
-    page = open_support(sandbox, acme)
+    url, form = sandbox.frame(acme, "CRM_DEAL_DETAIL_TOOLBAR", options={"ID": "8061"})
+    page = requests.post(url, data=form, timeout=30)  # its OAuth verdict is now cached in this process
     requests_url = link(page, "tab-requests")
     sandbox.uninstall(acme)
     assert sandbox.install(acme).status_code == 200
+    asked = len(sandbox.calls("oauth.app_info"))
     with unchanged():
         listed = requests.get(requests_url, timeout=10)
         filed = submit(page, good_fields(category="contract"))
+        reopened = requests.post(url, data=form, timeout=30)
     assert listed.status_code == 403 and filed.status_code == 403
+    assert reopened.status_code == 401  # the cached verdict predates the uninstall: asked again, and refused
+    assert len(sandbox.calls("oauth.app_info")) == asked + 1
     fresh = open_support(sandbox, acme)
     assert fresh.status_code == 200
     assert requests.get(link(fresh, "tab-requests"), timeout=10).status_code == 200
