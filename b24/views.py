@@ -85,7 +85,6 @@ def _rebind_after_response(portal_id: int, auth: dict) -> None:
         return response
 
 
-
 def portal_blocked(exc: PortalBlocked):
     """The page a blocked portal's users see: why, and how to reach the vendor (JSON for event senders)."""
     db.session.rollback()
