@@ -15,6 +15,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from b24.brackets import BracketFormError, parse_bracket_form
+from b24.errors import BadFrameRequest
+from b24.inputs import json_object
 from tests.placements.support_pages import installed_portal
 from tests.security.attack import take_snapshot
 
@@ -125,3 +128,34 @@ def test_console_redirect_targets_never_500_and_never_leave_the_console(app, liv
             assert "\n" not in location and "\r" not in location
 
     attack()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(bracket_keys() | text, values), max_size=20))
+def test_the_bracket_parser_answers_a_tree_or_a_clear_refusal(pairs):
+    try:
+        tree = parse_bracket_form(pairs)
+    except BracketFormError as exc:
+        assert str(exc)
+        return
+    assert isinstance(tree, dict)
+    assert sum(1 for _ in _leaves(tree)) == len(pairs)  # nothing merged, nothing dropped
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(options)
+def test_the_options_parser_answers_an_object_or_a_clear_refusal(raw):
+    try:
+        parsed = json_object(raw, "PLACEMENT_OPTIONS")
+    except BadFrameRequest as exc:
+        assert exc.status == 400 and exc.message
+        return
+    assert isinstance(parsed, dict)
+
+
+def _leaves(tree):
+    for value in tree.values():
+        if isinstance(value, dict):
+            yield from _leaves(value)
+        else:
+            yield value
