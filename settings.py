@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_MAX_FILES": 20,  # file parts per request
     "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
+    # Resumable uploads (tus) and where attachments live.
+    "UPLOAD_EXPIRE_HOURS": 24,  # an upload not sent with a form this long after its last byte is swept
+    "ATTACHMENT_STORAGE": "",  # empty: the ATTACHMENT_DIR folder; s3://bucket/prefix: object storage
     # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
     "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
     "PROXY_FIX_HOPS": 1,

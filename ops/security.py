@@ -122,7 +122,11 @@ def refuse_oversized_body() -> None:
     refused up front when its declared length exceeds MAX_BODY_KB, before any of it is read.
     """
     length = request.content_length
-    if length and length > current_app.config["MAX_BODY_KB"] * 1024 and request.mimetype != "multipart/form-data":
+    # A tus PATCH (placements/tus.py) is bounded by its upload's Upload-Length, checked before it is read.
+    streamed = request.mimetype == "multipart/form-data" or (
+        request.method == "PATCH" and request.mimetype == "application/offset+octet-stream"
+    )
+    if length and length > current_app.config["MAX_BODY_KB"] * 1024 and not streamed:
         raise RequestEntityTooLarge(
             f"The request body is {length // 1024} KB; at most {current_app.config['MAX_BODY_KB']} KB is accepted here."
         )

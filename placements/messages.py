@@ -158,3 +158,8 @@ register({
     "answer_known_issues_link": ("Известные проблемы", "Known issues"),
     "answer_message": ("Сообщение", "Message"),
 })
+
+# --- Resumable uploads and the recorder (placements/tus.py, static/js/uploads.js) ---------------------------
+register({
+    "up_attached": ("приложен", "attached"),
+})
