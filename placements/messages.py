@@ -162,4 +162,13 @@ register({
 # --- Resumable uploads and the recorder (placements/tus.py, static/js/uploads.js) ---------------------------
 register({
     "up_attached": ("приложен", "attached"),
+    "up_pause": ("Пауза", "Pause"),
+    "up_resume": ("Продолжить", "Resume"),
+    "up_remove": ("Убрать", "Remove"),
+    "up_paused": ("на паузе", "paused"),
+    "up_progress": ("{percent} % · {speed} · осталось {left}", "{percent}% · {speed} · {left} left"),
+    "up_failed": ("Загрузка не удалась. Выберите файл ещё раз — она продолжится с места обрыва.",
+                  "The upload failed. Choose the file again and it goes on from where it stopped."),
+    "up_wait": ("Заявка отправится сама, как только файлы загрузятся.",
+                "The request is sent as soon as the files have finished uploading."),
 })
