@@ -49,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
     # Resumable uploads (tus) and where attachments live.
     "UPLOAD_EXPIRE_HOURS": 24,  # an upload not sent with a form this long after its last byte is swept
     "ATTACHMENT_STORAGE": "",  # empty: the ATTACHMENT_DIR folder; s3://bucket/prefix: object storage
+    "S3_ENDPOINT_URL": "",  # empty: AWS; e.g. https://storage.yandexcloud.net or a MinIO address
+    "S3_REGION": "",
+    "S3_ACCESS_KEY_ID": "",  # empty: boto3's own chain (environment, instance role)
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_PART_MB": 8,  # multipart part size for resumable uploads (S3's minimum is 5)
     # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
     "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
     "PROXY_FIX_HOPS": 1,

@@ -149,6 +149,7 @@ def append(upload: ResumableUpload, stream: IO[bytes], offset: int, content_leng
     upload.locked_until = None
     upload.expires_at = expiry()
     db.session.commit()
+    appender.settled()
     if upload.offset == upload.length:
         complete(upload)
     return upload

@@ -19,6 +19,10 @@ class Appender(Protocol):
 
     def commit(self, complete: bool) -> dict[str, Any]: ...
 
+    def settled(self) -> None:
+        """Called once the database holds the state commit() returned: what it replaced may be removed."""
+        ...
+
     def rollback(self) -> None: ...
 
 
@@ -42,6 +46,10 @@ class Store(Protocol):
 
     def names(self) -> list[str]:
         """Every finished file's name (tests and backups compare listings)."""
+        ...
+
+    def inventory(self) -> dict[str, int]:
+        """Everything the store holds, finished or not, with its size in bytes."""
         ...
 
     # --- uploads that arrive over several requests (tus) ---

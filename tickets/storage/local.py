@@ -37,6 +37,9 @@ class LocalAppender:
         self._file.close()
         return {}
 
+    def settled(self) -> None:
+        pass
+
     def rollback(self) -> None:
         self._file.truncate(self.start)
         self._file.close()
