@@ -27,7 +27,7 @@ from werkzeug.http import http_date
 from b24.models import Portal
 from database import db
 from placements import frame_tokens
-from placements.frame_tokens import FORM, FrameTokenRefused
+from placements.frame_tokens import FORM, RECORDER, FrameTokenRefused
 from tickets import resumable
 from tickets.models import ResumableUpload
 from tickets.uploads import MB, AttachmentRejected, drain_body, upload_limits
@@ -36,6 +36,7 @@ TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 OFFSET_STREAM = "application/offset+octet-stream"
 TOKEN_HEADER = "Upload-Form-Token"  # noqa: S105 (a header name)
+RECORDER_HEADER = "Upload-Recorder-Token"  # noqa: S105 (the recorder window's token, placements/recorder.py)
 
 bp = Blueprint("support_uploads", __name__, url_prefix="/placements/support/uploads")
 
@@ -70,7 +71,7 @@ def create() -> Response:
     if request.headers.get("Upload-Defer-Length"):
         raise AttachmentRejected(400, "upload_length_required")  # creation-defer-length is not offered
     upload = resumable.create(owner, _int_header("Upload-Length"), _metadata())
-    location = url_for(".upload", key=upload.key, f=token)
+    location = url_for(".upload", key=upload.key, **token)
     return Response(status=201, headers={"Location": location, "Upload-Offset": "0", **_expires(upload)})
 
 
@@ -108,11 +109,15 @@ def terminate(key: str) -> Response:
 # --- helpers --------------------------------------------------------------------------------------------
 
 
-def _owner() -> tuple[resumable.Owner, str]:
-    """Who asks, from the form token (header first, then ``f``); refused before any body is read."""
-    token = request.headers.get(TOKEN_HEADER) or request.args.get("f")
+def _owner() -> tuple[resumable.Owner, dict[str, str]]:
+    """Who asks, from the form token (header first, then ``f``) or the recorder window's (``r``).
+
+    Refused before any body is read. Also returns the token as the query parameter the upload URL carries.
+    """
+    recorder = request.headers.get(RECORDER_HEADER) or request.args.get("r")
+    token = recorder or request.headers.get(TOKEN_HEADER) or request.args.get("f")
     try:
-        visitor = frame_tokens.read(token, FORM)
+        visitor = frame_tokens.read(token, RECORDER if recorder else FORM)
     except FrameTokenRefused:
         _refuse_body()
         raise
@@ -120,7 +125,8 @@ def _owner() -> tuple[resumable.Owner, str]:
     if portal is None or portal.member_id != visitor.member_id or frame_tokens.already_spent(visitor):
         _refuse_body()
         raise FrameTokenRefused("err_token_used" if portal is not None else "err_token_invalid", visitor.lang)
-    return resumable.Owner(visitor.portal_id, visitor.user_id, visitor.nonce or ""), token or ""
+    owner = resumable.Owner(visitor.portal_id, visitor.user_id, visitor.nonce or "")
+    return owner, {("r" if recorder else "f"): token or ""}
 
 
 def _found(key: str) -> ResumableUpload:

@@ -188,5 +188,15 @@
   window.b24deskAttachUpload = function (key, name, facts) {
     var li = row(name, "video");
     markDone(li, key, facts);
+    li.querySelector(".upload__remove").addEventListener("click", function () {
+      // tus termination of the recording the recorder window uploaded; the row goes either way.
+      var xhr = new XMLHttpRequest();
+      xhr.open("DELETE", endpoint.split("?")[0] + "/" + encodeURIComponent(key));
+      xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+      xhr.setRequestHeader("Upload-Form-Token", token);
+      xhr.send();
+      li.remove();
+      fit();
+    });
   };
 })();
