@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "S3_ACCESS_KEY_ID": "",  # empty: boto3's own chain (environment, instance role)
     "S3_SECRET_ACCESS_KEY": "",
     "S3_PART_MB": 8,  # multipart part size for resumable uploads (S3's minimum is 5)
+    "FFMPEG": "",  # ffmpeg for video posters in the console; empty: found on PATH
     # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
     "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
     "PROXY_FIX_HOPS": 1,

@@ -16,3 +16,6 @@ def init_app(app: Flask) -> None:
     app.request_class = UploadRequest
     app.cli.add_command(sweep_uploads_command)
     app.cli.add_command(attachments_cli)
+    from tickets.media import poster_available
+
+    app.jinja_env.globals["poster_available"] = poster_available

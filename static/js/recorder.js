@@ -43,8 +43,6 @@
       return wanted.then(function (mic) {
         if (mic) { streams.push(mic); }
         var tracks = screen.getVideoTracks().concat(mic ? mic.getAudioTracks() : []);
-        var settings = screen.getVideoTracks()[0].getSettings();
-        size = { width: settings.width || 0, height: settings.height || 0 };
         // Closing the browser's "Stop sharing" bar ends the recording as Stop does.
         screen.getVideoTracks()[0].addEventListener("ended", stop);
         begin(new MediaStream(tracks));
@@ -72,9 +70,15 @@
     seconds = (Date.now() - started) / 1000;
     stopTracks();
     blob = new Blob(chunks, { type: (recorder.mimeType || type || "video/webm").split(";")[0] });
-    $("rec-preview").src = URL.createObjectURL(blob);
-    $("rec-facts").textContent = clock(seconds) + " · " + (size.width ? size.width + "×" + size.height + " · " : "") +
-      megabytes(blob.size);
+    var preview = $("rec-preview");
+    $("rec-facts").textContent = clock(seconds) + " · " + megabytes(blob.size);
+    // The frames' real size, as recorded (the capture may have been resized since it started).
+    preview.addEventListener("loadedmetadata", function () {
+      size = { width: preview.videoWidth, height: preview.videoHeight };
+      $("rec-facts").textContent = clock(seconds) + " · " + size.width + "×" + size.height + " · " +
+        megabytes(blob.size);
+    }, { once: true });
+    preview.src = URL.createObjectURL(blob);
     $("rec-upload").innerHTML = "";
     $("rec-attach").disabled = false;
     show("done");

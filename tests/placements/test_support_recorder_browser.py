@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 import pytest
 
@@ -72,6 +73,7 @@ def test_record_the_error_attach_it_send_and_the_console_plays_it(app, sandbox, 
     screenshot(recorder, f"support-recorder-live-{lang}")
     recorder.click("#rec-stop")
     recorder.locator("#rec-done").wait_for()
+    recorder.wait_for_function("() => /×/.test(document.getElementById('rec-facts').textContent)")
     facts = recorder.locator("#rec-facts").inner_text()
     resolution = re.search(r"(\d+)×(\d+)", facts)
     assert facts.startswith("0:03") and resolution, facts
@@ -101,6 +103,15 @@ def test_record_the_error_attach_it_send_and_the_console_plays_it(app, sandbox, 
     console.fill("#password", PASSWORD)
     console.click("button[type=submit]")
     console.wait_for_url(f"**/console/tickets/{number}")
+    facts = console.locator("[data-video-facts][data-duration]")
+    facts.wait_for(timeout=15000)  # console-video.js found the real duration of the MediaRecorder WebM
+    assert float(facts.get_attribute("data-duration")) >= 2
+    assert f"{resolution.group(1)}×{resolution.group(2)}" in facts.inner_text()
+    if shutil.which("ffmpeg"):
+        poster = console.locator("video").get_attribute("poster")
+        image = console.request.get(live_app + poster)
+        assert image.status == 200 and image.headers["content-type"] == "image/jpeg"
+    screenshot(console, f"console-ticket-recording-{lang}")
     played = console.evaluate("""async () => {
       const v = document.querySelector('video');
       v.muted = true;
@@ -117,5 +128,4 @@ def test_record_the_error_attach_it_send_and_the_console_plays_it(app, sandbox, 
     }""")
     assert played["error"] is None and played["playing"] > 0.2, played
     assert played["duration"] >= 2 and played["width"] == int(resolution.group(1)), played
-    screenshot(console, f"console-ticket-recording-{lang}")
     context.close()

@@ -44,6 +44,10 @@ class Store(Protocol):
         """The bytes ``[start, end)`` of a stored file, a bounded chunk at a time."""
         ...
 
+    def tool_input(self, name: str) -> tuple[str, str]:
+        """Where an external tool (ffmpeg) reads the file, and the protocols it may use for that."""
+        ...
+
     def names(self) -> list[str]:
         """Every finished file's name (tests and backups compare listings)."""
         ...

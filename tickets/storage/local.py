@@ -88,6 +88,10 @@ class LocalStore:
                     left -= len(data)
                 yield data
 
+    def tool_input(self, name: str) -> tuple[str, str]:
+        """How an external tool (ffmpeg) reads the file: its path, and the only protocol it needs."""
+        return str(self.path(name)), "file"
+
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []

@@ -181,6 +181,12 @@ class S3Store:
         finally:
             body.close()
 
+    def tool_input(self, name: str) -> tuple[str, str]:
+        """How an external tool (ffmpeg) reads the object: a presigned URL valid for five minutes."""
+        url = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self.key(name)}, ExpiresIn=300)
+        return url, "http,https,tcp,tls,crypto"
+
     def _objects(self) -> Iterator[dict[str, Any]]:
         prefix = f"{self.prefix}/" if self.prefix else ""
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
