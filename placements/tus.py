@@ -47,12 +47,6 @@ def _tus_headers(response: Response) -> Response:
     response.headers["Tus-Version"] = TUS_VERSION  # required with a 412, harmless elsewhere
     response.headers["Cache-Control"] = "no-store"  # offsets change with every PATCH
     response.headers["Referrer-Policy"] = "same-origin"  # the URL carries the form token
-    # tus clients read these from JavaScript; same origin needs no CORS, but the names must be exposed anyway
-    # for a client that reads them through a fetch wrapper.
-    response.headers["Access-Control-Expose-Headers"] = (
-        "Location, Upload-Offset, Upload-Length, Upload-Expires, Tus-Resumable, Tus-Version, Tus-Extension, "
-        "Tus-Max-Size"
-    )
     return response
 
 

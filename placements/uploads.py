@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Request
 
+from database import db
 from placements.frame_tokens import Visitor
 from tickets.attachments import AttachmentRejected, parse_upload_request, uploaded_files
 from tickets.filing import FilingRejected
@@ -58,6 +59,7 @@ def claimed_uploads(visitor: Visitor, fields: Any) -> list[tuple[str, Any]]:
     try:
         return claim(upload_owner(visitor), keys)
     except AttachmentRejected as exc:
+        db.session.rollback()  # the uploads already taken and the spent token go back: the form can be sent again
         rejected = FilingRejected({FILES_FIELD: exc.message_key}, exc.status, {FILES_FIELD: exc.params})
         rejected.fields = fields
         raise rejected from exc

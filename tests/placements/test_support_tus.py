@@ -213,6 +213,27 @@ def test_a_failed_validation_keeps_the_finished_upload_attached(store, app, sand
             ("error.webm", hashlib.sha256(video).hexdigest())]
 
 
+def test_sending_before_an_upload_is_complete_says_so_and_keeps_everything(app, sandbox):
+    _portal, page = ready_form(app, sandbox)
+    endpoint, _token = tus.endpoint_and_token(page)
+    done_url = tus.location(tus.create(endpoint, 60_000, name="first.webm"))
+    assert tus.patch(done_url, recording(60_000), 0).status_code == 204
+    video = recording(80_000)
+    half_url = tus.location(tus.create(endpoint, len(video), name="second.webm"))
+    assert tus.patch(half_url, video[:10_000], 0).status_code == 204
+    keys = [u.split("?")[0].rsplit("/", 1)[1] for u in (done_url, half_url)]
+
+    early = submit(page, fields_with(keys))
+    assert early.status_code == 400 and "“second.webm” is still uploading" in early.text
+    assert f'name="upload" value="{keys[0]}"' in early.text  # the finished one stays attached
+    assert tus.upload_rest(half_url, video, chunk=30_000) == len(video)
+    filed = submit(early, fields_with(keys))  # the same form token: the refused send did not spend it
+    assert filed.status_code == 200 and "/filed?" in filed.url, filed.text[:1000]
+    with app.app_context():
+        names = db.session.execute(db.select(Attachment.original_name).order_by(Attachment.id)).scalars().all()
+        assert names == ["first.webm", "second.webm"]
+
+
 def test_termination_deletes_the_upload_and_its_bytes(store, app, sandbox):
     _portal, page = ready_form(app, sandbox)
     endpoint, _token = tus.endpoint_and_token(page)
