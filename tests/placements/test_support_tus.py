@@ -102,6 +102,26 @@ def test_upload_in_chunks_drop_the_connection_resume_and_file_a_ticket_with_the_
     assert tus.head(url).status_code in (404, 409)  # claimed, and its form token spent
 
 
+def test_a_third_party_tus_client_uploads_a_file_the_form_can_send(store, app, sandbox):
+    """tuspy, the tus project's Python client, speaks to the endpoint as it would to any tus server."""
+    from io import BytesIO
+
+    from tusclient.client import TusClient
+
+    _portal, page = ready_form(app, sandbox)
+    endpoint, token = tus.endpoint_and_token(page)
+    video = recording(6 * MB + 777)
+    uploader = TusClient(endpoint.split("?")[0], headers={"Upload-Form-Token": token}).uploader(
+        file_stream=BytesIO(video), chunk_size=2 * MB, metadata={"filename": "from-tuspy.webm", "role": "video"})
+    uploader.upload()
+    key = uploader.url.split("?")[0].rsplit("/", 1)[1]
+    filed = submit(page, fields_with([key]))
+    assert filed.status_code == 200 and "/filed?" in filed.url, filed.text[:1000]
+    with app.app_context():
+        [attachment] = db.session.execute(db.select(Attachment)).scalars().all()
+        assert (attachment.original_name, attachment.sha256) == ("from-tuspy.webm", hashlib.sha256(video).hexdigest())
+
+
 def test_another_portals_form_token_cannot_head_patch_or_delete_the_upload(store, app, sandbox):
     _portal, page = ready_form(app, sandbox, "acme")
     endpoint, _token = tus.endpoint_and_token(page)
