@@ -143,3 +143,24 @@ def test_a_failed_validation_keeps_the_finished_upload_and_what_was_typed(app, s
         [attachment] = db.session.execute(db.select(Attachment)).scalars().all()
         assert attachment.original_name == "short.webm"
     context.close()
+
+
+@pytest.mark.browser
+def test_where_the_browser_cannot_record_the_button_says_so_and_the_upload_stays(app, sandbox, browser, tmp_path):
+    path = tmp_path / "from-disk.webm"
+    path.write_bytes(recording(100_000))
+    portal = installed_portal(sandbox, "norec", lang="en")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
+    context.add_init_script("window.MediaRecorder = undefined;")  # as in a browser without MediaRecorder
+    page = context.new_page()
+    page.goto(sandbox.portal_page(portal, view="deal"))
+    page.click("#placement-CRM_DEAL_DETAIL_TOOLBAR")
+    frame = page.frame_locator("#app-frame")
+    frame.locator("#support-form").wait_for()
+    button = frame.locator("#record-error")
+    button.wait_for()
+    assert button.is_disabled()
+    assert "cannot record the screen" in frame.locator("#record-note").inner_text()
+    frame.locator("#video").set_input_files(str(path))  # the upload still works
+    frame.locator(".upload--done[data-upload-key]").wait_for(timeout=30000)
+    context.close()
