@@ -28,14 +28,12 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def media_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                                              args=CHROMIUM_ARGS + FAKE_MEDIA)
-        yield chromium
-        chromium.close()
+def media_browser(browser):
+    """A second Chromium with fake capture, from the session's Playwright (one Playwright per process)."""
+    chromium = browser.browser_type.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                                           args=CHROMIUM_ARGS + FAKE_MEDIA)
+    yield chromium
+    chromium.close()
 
 
 @pytest.mark.browser
