@@ -52,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/b24/events")):
+    if request.path.startswith(("/api/", "/b24/events", "/placements/support/uploads")):  # machine clients
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -202,6 +202,7 @@ _STRINGS = {
     "operator_code_taken": ("Оператор с таким кодом уже есть.", "An operator with this code exists."),
     "operator_name_required": ("Укажите название.", "Give the name."),
     "c_first_response": ("Первый ответ", "First answer"),
+    "c_video_facts": ("Длительность и разрешение", "Duration and resolution"),
     "c_lang_ru": ("Русский", "Русский"),
     "c_lang_en": ("English", "English"),
 }

@@ -126,7 +126,7 @@ def refuse_oversized_body() -> None:
     """
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "accepts_uploads", False):
-        return
+        return  # the multipart form and the tus PATCH (placements/tus.py): bounded by the attachment limits
     limit = current_app.config["MAX_BODY_KB"] * 1024
     request.max_content_length = limit
     length = request.content_length

@@ -1,7 +1,8 @@
 """Cookie-free sessions for the portal iframe (protocol §4): short-lived signed tokens in every later request.
 
 A view token lets its holder read the portal's requests until it expires; a form token also carries a
-nonce and is spent by the one submission it allows. Both name the portal and the user the OAuth server
+nonce and is spent by the one submission it allows; a recorder token lets the recorder window upload for
+one form (its nonce) until that form is sent. Both name the portal and the user the OAuth server
 vouched for when the placement opened, and the context snapshot taken then. Neither holds a Bitrix24 token.
 """
 
@@ -27,6 +28,8 @@ from ops.security import allow_framing_by
 from placements.models import UsedFormToken
 
 VIEW, FORM = "view", "form"
+# The recorder window (placements/recorder.py): a top-level page of the app, uploading for one form.
+RECORDER = "recorder"
 
 
 @dataclass
@@ -61,7 +64,10 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
 
 def issue(visitor: Visitor, kind: str) -> str:
     payload = asdict(visitor)
-    payload["nonce"] = secrets.token_urlsafe(24) if kind == FORM else None
+    if kind == FORM:
+        payload["nonce"] = secrets.token_urlsafe(24)
+    elif kind != RECORDER:  # a recorder token keeps its form's nonce: its uploads count for that form
+        payload["nonce"] = None
     # To the microsecond (the signature's own timestamp has whole seconds): compared with the portal's revoked_at.
     payload["issued"] = utcnow().isoformat()
     return _serializer(kind).dumps(payload)

@@ -20,7 +20,7 @@ from i18n import translate
 from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
-from placements.uploads import AFTER_VIDEO, read_submission
+from placements.uploads import AFTER_VIDEO, UPLOAD_FIELD, attached_uploads, claimed_uploads, read_submission
 from placements.visit import open_visit
 from redactor import redact_url
 from tickets import queries
@@ -73,6 +73,7 @@ def submit():
     try:
         fields, uploads = read_submission(request)
         frame_tokens.spend(visitor)
+        uploads += claimed_uploads(visitor, fields)
         ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
     except FilingRejected as rejected:
         typed = fields or rejected.fields
@@ -117,6 +118,7 @@ def followup(number: str):
     try:
         fields, uploads = read_submission(request, file_field="files")
         frame_tokens.spend(visitor)
+        uploads += claimed_uploads(visitor, fields)
         add_followup(ticket, fields.get("body", ""), uploads,
                      Author(visitor.user_id, visitor.user_name, visitor.user_email))
     except FilingRejected as rejected:
@@ -149,6 +151,7 @@ def render_form(
     reached: bool | None = None,
 ):
     """The request form: eligibility first, the auto-attached facts, then the fields, refilled after an error."""
+    attached = attached_uploads(visitor, values) if values else []
     typed = {key: values.get(key, "") for key in values} if values else {}
     operator = typed.get("operator_other") if typed.get("operator") == "other" else typed.get("operator")
     if reached is None:
@@ -175,6 +178,8 @@ def render_form(
         accept_file=accept_attribute("file"),
         max_mb=current_app.config["ATTACHMENT_MAX_MB"],
         after_video=AFTER_VIDEO,
+        attached_uploads=attached,
+        upload_field=UPLOAD_FIELD,
         reached=reached,
         lang=g.lang,
     ), (rejected.status if rejected else 200)

@@ -16,7 +16,8 @@ from redactor import redact_value
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
 
-# (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs.
+# (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs. An upload is a
+# multipart file (FileStorage) or a file already finished over tus (attachments.StoredFile, see tickets.resumable).
 Uploads = Iterable[tuple[str, Any]]
 
 OTHER_OPERATOR = "other"
@@ -203,7 +204,10 @@ def _web_url(value: str) -> bool:
 
 def _present(files: Uploads) -> list[tuple[str, Any]]:
     """Drop the empty file inputs a browser sends when nothing was chosen."""
-    return [(role, upload) for role, upload in files if upload is not None and getattr(upload, "filename", "")]
+    return [
+        (role, upload) for role, upload in files
+        if upload is not None and (getattr(upload, "filename", "") or getattr(upload, "storage_name", ""))
+    ]
 
 
 def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = None) -> list[tuple[str, Any]]:
@@ -216,6 +220,9 @@ def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = No
     stored: list[tuple[str, Any]] = []
     for role, upload in uploads:
         try:
+            if isinstance(upload, attachments.StoredFile):  # finished over tus: already kept, hashed and sniffed
+                stored.append((role, attachments.check_stored(upload, role)))
+                continue
             stored.append((role, attachments.store_upload(upload, role)))
         except attachments.AttachmentRejected as exc:
             _discard_all(stored)

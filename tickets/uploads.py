@@ -13,9 +13,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
-import click
 from flask import Request, current_app, g
-from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -115,14 +113,6 @@ def sweep_incoming(older_than: float = 24 * 3600) -> int:
     return removed
 
 
-@click.command("sweep-uploads")
-@click.option("--hours", default=24.0, show_default=True, help="Delete unfinished uploads older than this.")
-@with_appcontext
-def sweep_uploads_command(hours: float) -> None:
-    """Delete unfinished upload parts left in ATTACHMENT_DIR/.incoming by a killed worker."""
-    click.echo(f"removed {sweep_incoming(hours * 3600)} unfinished upload part(s)")
-
-
 def attachment_dir() -> Path:
     path = Path(current_app.config["ATTACHMENT_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -171,11 +161,10 @@ class IncomingFile:
         self.text.feed(data)
         return self._file.write(data)
 
-    def claim(self, target: Path) -> None:
-        """Move the finished upload to its place in the store; from now on closing does not delete it."""
+    def claim(self, store: Any, name: str) -> None:
+        """Hand the finished upload to the attachment store; if the store moved it, closing no longer deletes it."""
         self._file.close()
-        os.replace(self.path, target)
-        self.claimed = True
+        self.claimed = store.keep_file(os.fspath(self.path), name)
 
     def close(self) -> None:
         self._file.close()
@@ -282,7 +271,7 @@ class _MultipartReceiver:
     def _reject(self, stream: IO[bytes], status: int, key: str, drain: bool = True, **params: Any) -> None:
         self._discard_all()
         if drain:
-            _drain(stream, self.limits.drain_bytes)
+            drain_body(stream, self.limits.drain_bytes)
         raise AttachmentRejected(status, key, form=self.cls(self.fields), **params)
 
     def _discard_all(self) -> None:
@@ -297,7 +286,7 @@ def _part_charset(part: Field) -> str:
     return charset if charset in {"ascii", "us-ascii", "utf-8", "iso-8859-1"} else "utf-8"
 
 
-def _drain(stream: IO[bytes], limit: int, seconds: float = 10.0) -> None:
+def drain_body(stream: IO[bytes], limit: int, seconds: float = 10.0) -> None:
     """Read and drop what the client is still sending, up to a bound.
 
     A server that answers 413 and closes while the body is still arriving makes the client see a connection

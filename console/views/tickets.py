@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import Response, abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from tickets import answers
 from tickets.attachments import send_attachment
 from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
 from tickets.inbox import ticket_by_number as find_ticket
+from tickets.media import poster
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
 
 
@@ -174,6 +175,18 @@ def ticket_attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     if attachment is None or attachment.ticket_id != item.id:
         abort(404, description="No such attachment.")
     return send_attachment(attachment)
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>/poster")
+def ticket_attachment_poster(number: str, attachment_id: int) -> ResponseReturnValue:
+    """The video's first frame as a JPEG (tickets.media); 404 where ffmpeg is missing or cannot read it."""
+    item = _ticket_or_404(number)
+    attachment = db.session.get(Attachment, attachment_id)
+    image = poster(attachment) if attachment is not None and attachment.ticket_id == item.id else None
+    if image is None:
+        abort(404, description="No poster for this attachment.")
+    return Response(image, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
 @bp.post("/tickets/<number>/deliveries/retry")

@@ -325,7 +325,7 @@ def test_reading_request_form_first_still_streams_files_to_disk(app, server):
 
 
 @pytest.fixture
-def stored_video(app, server):
+def stored_video(store, app, server):  # served the same from the local folder and from S3
     video = samples.mp4(5000)
     response = requests.post(
         _upload_url(server), files={"video": ("Ошибка оплаты.mp4", video, "video/mp4")}, timeout=10
@@ -389,8 +389,11 @@ def test_a_text_log_is_served_as_inert_plain_text(app, server):
 
 def test_a_missing_stored_file_is_404_not_a_crash(app, stored_video):
     url, _ = stored_video
-    for path in _files_on_disk(app):
-        os.remove(path)
+    with app.app_context():
+        from tickets.storage import current_store
+
+        for name in current_store().names():
+            current_store().delete(name)
     assert requests.get(url, timeout=10).status_code == 404
 
 
