@@ -24,7 +24,15 @@ from placements.uploads import AFTER_VIDEO, read_submission
 from placements.visit import open_visit
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
-from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
+from tickets.filing import (
+    TEXT_FIELDS,
+    Author,
+    FilingRejected,
+    add_followup,
+    clean_text,
+    file_ticket,
+    required_by_category,
+)
 from tickets.models import ANSWER_KINDS, CATEGORIES
 
 bp = Blueprint("support", __name__, url_prefix="/placements/support")
@@ -162,6 +170,7 @@ def render_form(
         ctx=visitor.context,
         allowed=allowed,
         categories=CATEGORIES,
+        required_in=required_by_category(),
         values=typed,
         errors=rejected.errors if rejected else {},
         error_params=rejected.params if rejected else {},

@@ -14,6 +14,7 @@ from database import db, utcnow
 from delivery import outbox
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
+from tickets.status import AFTER_USER_FOLLOWUP, follow_the_work
 
 # (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs.
 Uploads = Iterable[tuple[str, Any]]
@@ -36,6 +37,15 @@ REQUIRED = {
     "contract": ("what_done",),
 }
 NEEDS_VIDEO = ("error",)
+
+
+def required_by_category() -> dict[str, tuple[str, ...]]:
+    """For each form field, the categories that require it: the form marks a field only for those."""
+    fields: dict[str, tuple[str, ...]] = {}
+    for category in CATEGORIES:
+        for name in (*REQUIRED.get(category, ()), "contact_email", *(("video",) if category in NEEDS_VIDEO else ())):
+            fields[name] = (*fields.get(name, ()), category)
+    return fields
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 TELEGRAM = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
@@ -181,6 +191,7 @@ def add_followup(ticket: Ticket, body: str, files: Uploads = (), author: Author 
         db.session.flush()
         _attach_all(ticket, stored, reply)
         ticket.updated_at = utcnow()
+        follow_the_work(ticket, AFTER_USER_FOLLOWUP)  # the user answered: the vendor's turn again
         outbox.notify(ticket, "user_followup", reply)
         db.session.commit()
     except BaseException:

@@ -122,16 +122,20 @@ def test_answer_fixed_in_version_is_stored_for_the_user_and_starts_the_reaction_
     assert response.status_code == 302
     with app.app_context():
         ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00101")).scalar_one()
-        reply = ticket.replies[-1]
+        reply, moved = ticket.replies[-2:]
         assert (reply.author, reply.kind, reply.internal, reply.data) == ("staff", "fixed_in_version", False,
                                                                          {"version": "2.4.1"})
+        # The answer hands the ticket to the user, and the history says so.
+        assert ticket.status == "waiting_for_user"
+        assert (moved.kind, moved.internal, moved.data) == (
+            "status_changed", True, {"from": "new", "to": "waiting_for_user", "automatic": True})
         assert reply.staff_user_id == staff.id
         first = ticket.first_response_at
         assert first is not None and 9.9 < (first - ticket.created_at).total_seconds() / 3600 < 10.1
     console.post("/console/tickets/TU-2026-00101/answer", {"kind": "consultation", "body": "More detail."})
     with app.app_context():
         ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00101")).scalar_one()
-        assert ticket.first_response_at == first and len(ticket.replies) == 2
+        assert ticket.first_response_at == first and len(ticket.replies) == 3  # no second move
     html = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
     assert "Fixed in version" in html and "2.4.1" in html and "10.0 h" in html
     assert "is-overdue" not in console.get("/console/tickets?overdue=1").get_data(as_text=True)
