@@ -162,6 +162,7 @@ register({
     "answer_field_link": ("Ссылка", "Link"),
     "answer_field_date": ("Дата", "Date"),
     # the auto-attached context's one-line summary
-    "ctx_summary": ("{domain} · версия {version} · {user} · {lang}", "{domain} · version {version} · {user} · {lang}"),
+    "ctx_summary": ("{domain} · версия {version} · {user} · {language}",
+                    "{domain} · version {version} · {user} · {language}"),
     "ctx_expand": ("подробнее", "details"),
 })
