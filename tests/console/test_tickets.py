@@ -291,3 +291,35 @@ def test_dead_deliveries_are_shown_and_can_be_retried_from_the_ticket_page(app, 
         assert (message.state, message.attempts) == ("pending", 0)
     page = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
     assert "Failed messages are queued again." in page and 'id="retry-deliveries"' not in page
+
+
+def test_the_status_follows_the_work_and_the_history_shows_each_move(app, console, desk):
+    """An answer hands a new ticket to the user; the user's follow-up hands it back; another answer, to the user."""
+    from tickets.filing import Author, add_followup
+
+    def status() -> str:
+        with app.app_context():
+            return db.session.execute(select(Ticket.status).where(Ticket.number == "TU-2026-00102")).scalar_one()
+
+    console.post("/console/tickets/TU-2026-00102/answer", {"kind": "consultation", "body": "Try the new form."})
+    assert status() == "waiting_for_user"
+    with app.app_context():
+        ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00102")).scalar_one()
+        add_followup(ticket, "It still spins.", author=Author(7, "Ivan Sidorov"))
+    assert status() == "in_progress"
+    console.post("/console/tickets/TU-2026-00102/answer", {"kind": "workaround", "body": "Clear the cache."})
+    assert status() == "waiting_for_user"
+
+    html = console.get("/console/tickets/TU-2026-00102", headers=EN).get_data(as_text=True)
+    moves = re.findall(r'data-kind="status_changed">.*?<p>(.*?)</p>', html, re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", "", m).split()) for m in moves] == [
+        "new → waiting for the user (as the work moved)",
+        "waiting for the user → in progress (as the work moved)",
+        "in progress → waiting for the user (as the work moved)",
+    ]
+    assert "Ivan Sidorov" in html and "c_answer_" not in html
+    with app.app_context():
+        ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00102")).scalar_one()
+        # The reaction time is the first answer's, whatever the moves after it.
+        first, second = [r.created_at for r in ticket.replies if r.author == "staff"]
+        assert abs((ticket.first_response_at - first).total_seconds()) < 1 and ticket.first_response_at < second
