@@ -46,6 +46,16 @@ def create_sandbox_app(state: SandboxState, mail_dir: Path | None = None) -> Fla
     return app
 
 
+def data_dir(app: Flask) -> Path:
+    """Where the sandbox keeps what it remembers: beside the app's SQLite database, else in the instance folder."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent
+    return Path(app.instance_path)
+
+
 def init_app(app: Flask) -> None:
     """Mount the sandbox inside the app (development): it becomes the OAuth server the app trusts."""
     if app.config["PUBLIC_URL"].startswith("https://"):
@@ -55,7 +65,7 @@ def init_app(app: Flask) -> None:
 
     base = f"{app.config['PUBLIC_URL']}{PREFIX}"
     state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"])
-    keeper = persist.Keeper(state, Path(app.instance_path) / "sandbox.json")
+    keeper = persist.Keeper(state, data_dir(app) / "sandbox.json")
     keeper.load()
     if not state.portals:
         state.add_portal(demo.DEMO_SLUG, lang="ru")
@@ -65,7 +75,7 @@ def init_app(app: Flask) -> None:
     app.config["B24_OAUTH_URL"] = base
     app.config["B24_JS_URL"] = "/static/js/bx24-offline.js"
     app.config["FRAME_ANCESTORS_EXTRA"] = app.config["PUBLIC_URL"]
-    _register(app, state, PREFIX, mail_dir=mailbox.mail_dir(app.instance_path))
+    _register(app, state, PREFIX, mail_dir=mailbox.mail_dir(data_dir(app)))
     app.register_blueprint(demo.cli)
 
     @app.after_request

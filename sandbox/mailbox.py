@@ -40,9 +40,9 @@ class Mail:
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.received))
 
 
-def mail_dir(instance_path: str) -> Path:
-    """Where the catcher keeps messages: beside the app's SQLite database, under instance/."""
-    return Path(instance_path) / "sandbox-mail"
+def mail_dir(data_dir: Path) -> Path:
+    """Where the catcher keeps messages: beside the app's SQLite database (``sandbox.data_dir``)."""
+    return Path(data_dir) / "sandbox-mail"
 
 
 def store(directory: Path, raw: bytes, recipients: list[str]) -> Path:
