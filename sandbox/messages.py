@@ -43,6 +43,7 @@ register({
     "sb_market_not_installed": ("Приложение техподдержки на этом портале не установлено.",
                                 "The support app is not installed on this portal."),
     "sb_install": ("Установить", "Install"),
+    "sb_open_frame": ("Открыть", "Open"),
     "sb_deal_title": ("Сделка #8061: {title}", "Deal #8061: {title}"),
     "sb_deal_facts": ("Стадия: переговоры · Сумма: 12 000 000 UZS · Ответственный: {name}",
                       "Stage: Negotiation · Amount: 12 000 000 UZS · Responsible: {name}"),

@@ -106,7 +106,7 @@ def frame(slug: str):
         abort(404, str(exc))
     from urllib.parse import urlencode
 
-    return render_template("sandbox/frame_post.html", action=f"{url}?{urlencode(query)}", form=form)
+    return render_template("sandbox/frame_post.html", action=f"{url}?{urlencode(query)}", form=form, lang=portal.lang)
 
 
 @bp.post("/p/<slug>/install-finished")

@@ -113,11 +113,12 @@ def _install(page, dev: DevServer, slug: str) -> None:
     assert page.locator("#sandbox-flash").is_visible()
 
 
-def _wait_for_mail(page, dev: DevServer, number: str, lang: str) -> None:
+def _wait_for_mail(page, dev: DevServer, number: str, lang: str, count: int = 2) -> None:
+    """Until the Mail page lists ``count`` messages of the ticket (first: the user's number and the vendor alert)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         page.goto(f"{dev.url}/sandbox/mail?lang={lang}")
-        if page.locator(".mail-row", has_text=number).count() >= 2:  # the user's number mail and the vendor alert
+        if page.locator(".mail-row", has_text=number).count() >= count:
             return
         page.wait_for_timeout(500)
     raise AssertionError(f"no mail for {number} on the Mail page:\n{dev.output()[-3000:]}")
@@ -186,7 +187,6 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
         _wait_for_mail(page, dev, number, "ru")
         user_mail = page.locator(".mail-row", has_text="anna@demo.bitrix24.test").filter(has_text=number)
         assert user_mail.count() == 1 and user_mail.locator("td").nth(3).inner_text() == "ru"
-        screenshot(page, "firsthour-mail-ru")
         user_mail.locator("a").click()
         assert number in page.locator("#mail-text").inner_text()
         assert "demo-secret" not in page.locator("body").inner_text()
@@ -194,6 +194,9 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
 
         _console_answer(page, dev, number, "ru", credentials)
         _my_requests(page, dev, "demo", number, "ru")
+        _wait_for_mail(page, dev, number, "ru", count=3)  # and the answer went out by mail too
+        assert page.locator(".mail-row", has_text="Ответ по заявке").filter(has_text=number).count() == 1
+        screenshot(page, "firsthour-mail-ru")
 
         # English: a new portal has no contract, so its form takes a contract question (one required field).
         page.goto(f"{dev.url}/sandbox/?lang=en")
@@ -217,12 +220,13 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
         en_number = frame.locator("#ticket-number").inner_text().strip()
         screenshot(page, "firsthour-filed-en")
         _wait_for_mail(page, dev, en_number, "en")
-        screenshot(page, "firsthour-mail-en")
         page.locator(".mail-row", has_text="anna@acme.bitrix24.test").filter(has_text=en_number).locator("a").click()
         text = page.locator("#mail-text").inner_text()
         assert en_number in text and "What was expected" not in text  # no empty sections
         _console_answer(page, dev, en_number, "en", credentials)
         _my_requests(page, dev, "acme", en_number, "en")
+        _wait_for_mail(page, dev, en_number, "en", count=3)
+        screenshot(page, "firsthour-mail-en")
 
         dev.stop()
         assert dev.process.returncode is not None
