@@ -190,6 +190,7 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
         user_mail.locator("a").click()
         assert number in page.locator("#mail-text").inner_text()
         assert "demo-secret" not in page.locator("body").inner_text()
+        assert number in page.frame_locator("#mail-html").locator("body").inner_text()  # the HTML part, framed
         screenshot(page, "firsthour-mail-message-ru")
 
         _console_answer(page, dev, number, "ru", credentials)
