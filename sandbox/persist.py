@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import types
 import typing
@@ -19,17 +20,27 @@ from typing import Any
 from sandbox.state import Grant, SandboxPortal, SandboxState
 
 FORMAT = 1
+log = logging.getLogger(__name__)
+
+
+_SKIP = object()  # a value JSON cannot hold (a lock, a deque): left out, so it takes its default when loaded
 
 
 def encode(value: Any) -> Any:
-    """A dataclass, dict, list or plain value as JSON-ready data."""
+    """A dataclass, dict, list or plain value as JSON-ready data; a field with ``metadata={"persist": False}``
+    and any value of another type are left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        items = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)
+                 if f.metadata.get("persist", True)}
+        return {k: v for k, v in items.items() if v is not _SKIP}
     if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
+        items = {str(k): encode(v) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v is not _SKIP}
     if isinstance(value, list | tuple | set):
-        return [encode(v) for v in value]
-    return value
+        return [v for v in (encode(v) for v in value) if v is not _SKIP]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return _SKIP
 
 
 def decode(data: Any, kind: Any) -> Any:
@@ -41,7 +52,10 @@ def decode(data: Any, kind: Any) -> Any:
         options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
         return decode(data, options[0]) if len(options) == 1 else data
     if dataclasses.is_dataclass(kind) and isinstance(data, dict):
-        hints = typing.get_type_hints(kind)
+        try:
+            hints = typing.get_type_hints(kind)
+        except (NameError, TypeError):  # an annotation this module cannot resolve: take the data as it is
+            hints = {}
         known = {f.name: f for f in dataclasses.fields(kind) if f.init}
         values = {name: decode(data[name], hints.get(name, Any)) for name in known if name in data}
         return kind(**values)  # missing fields take their defaults
@@ -98,8 +112,15 @@ class Keeper:
         """Restore from the file if there is one; True when something was loaded."""
         if not self.path.is_file():
             return False
-        text = self.path.read_text(encoding="utf-8")
-        restore(self.state, json.loads(text))
+        try:
+            restore(self.state, json.loads(self.path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, KeyError) as exc:
+            # Start afresh but keep the unreadable file for whoever wants to look at it.
+            aside = self.path.with_name(self.path.name + ".unreadable")
+            os.replace(self.path, aside)
+            log.warning("sandbox: %s could not be read (%s); starting afresh, the file is kept as %s",
+                        self.path, exc, aside)
+            return False
         self._last = json.dumps(snapshot(self.state), sort_keys=True)
         return True
 

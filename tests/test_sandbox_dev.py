@@ -47,6 +47,24 @@ def test_persistence_writes_every_field_generically_and_defaults_what_an_older_f
     assert sandbox_portal.deals and sandbox_portal.lang == "ru"
 
 
+def test_a_value_json_cannot_hold_is_left_out_and_an_unreadable_file_is_kept_aside(tmp_path):
+    import threading
+
+    from sandbox.state import SandboxState
+
+    @dataclass
+    class WithLock:
+        name: str
+        guard: object = field(default_factory=threading.Lock)
+
+    assert persist.encode(WithLock("x")) == {"name": "x"}
+    saved = tmp_path / "sandbox.json"
+    saved.write_text("{not json")
+    state = SandboxState("http://127.0.0.1/sandbox", "c", "s", "http://127.0.0.1")
+    assert persist.Keeper(state, saved).load() is False and state.portals == {}
+    assert (tmp_path / "sandbox.json.unreadable").read_text() == "{not json" and not saved.exists()
+
+
 def _dev_app(app_config, directory):
     """The app as scripts/dev starts it: SANDBOX on, SQLite in ``directory``."""
     app = create_app({**app_config, "SANDBOX": True, "DATABASE_URL": f"sqlite:///{directory}/desk.sqlite3"})
