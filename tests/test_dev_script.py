@@ -182,6 +182,7 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
         frame.locator("#submit-request").click()
         frame.locator("#ticket-number").wait_for(timeout=20_000)
         number = frame.locator("#ticket-number").inner_text().strip()
+        assert "anna@demo.bitrix24.test" in frame.locator("#filed-mail").inner_text()  # and it will come
         screenshot(page, "firsthour-filed-ru")
 
         _wait_for_mail(page, dev, number, "ru")
