@@ -82,6 +82,10 @@ def _desk(app, sandbox, lang: str):
     return portal, form, filed, question, number, email
 
 
+def typed_words(lang: str) -> str:
+    return TYPED[lang]["followup"]
+
+
 def _check(pages: dict[str, str], lang: str) -> list[str]:
     return [f"{name}: {problem}" for name, page in pages.items() for problem in problems(page, lang)]
 
@@ -89,7 +93,8 @@ def _check(pages: dict[str, str], lang: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_every_page_and_mail_is_in_one_language_with_no_raw_key(mail_queued, app, sandbox, tmp_path, lang):
     portal, form, filed, question, number, email = _desk(app, sandbox, lang)
-    pages = {"form": form.text, "filed": filed.text, "contract question filed": question.text}
+    pages = {"form": form.text, "filed": filed.text, "contract question filed": question.text,
+             "home": sandbox.open(portal).text}
     pages["my requests"] = requests.get(link(filed, "tab-requests"), timeout=10).text
     ticket_page = requests.get(link(filed, "open-ticket"), timeout=10)
     pages["request page"] = ticket_page.text
@@ -108,6 +113,10 @@ def test_every_page_and_mail_is_in_one_language_with_no_raw_key(mail_queued, app
         assert response.status_code == 200, url
         pages[url] = response.get_data(as_text=True)
     assert "Ivan Sidorov" in pages[f"/console/tickets/{number}"]
+    answered = console.post(f"/console/tickets/{number}/answer", {"kind": "solution", "body": typed_words(lang)},
+                            follow_redirects=True)
+    pages["console answer sent (flash)"] = answered.get_data(as_text=True)
+    assert 'class="notice notice--success"' in pages["console answer sent (flash)"]
     pages["login"] = app.test_client().get("/console/login", headers={"Accept-Language": lang}).get_data(as_text=True)
 
     with app.app_context():
