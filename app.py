@@ -84,4 +84,4 @@ def _register_error_handlers(app: Flask) -> None:
     def server_error(exc: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
-        return _error_page(500, "internal_error", "Something went wrong on our side. Nothing was lost; try again.")
+        return _error_page(500, "internal_error", i18n.translate("error_internal"))

@@ -51,8 +51,9 @@ register({
     ),
     # the form
     "form_title": ("Заявка в техподдержку", "Support request"),
-    "form_lead": ("Поля со звёздочкой обязательны для ошибки. Чем точнее описание, тем быстрее решение.",
-                  "Starred fields are required for an error report. The more precise, the faster the fix."),
+    "form_lead": ("Поля со звёздочкой обязательны для выбранного типа обращения. Чем точнее описание, тем быстрее "
+                  "решение.",
+                  "Starred fields are required for the chosen request type. The more precise, the faster the fix."),
     "f_category": ("Тип обращения", "Request type"),
     "cat_error": ("Ошибка", "Error"),
     "cat_consultation": ("Консультация", "Consultation"),
@@ -161,6 +162,13 @@ register({
     "answer_consultation": ("Консультация", "Consultation"),
     "answer_known_issues_link": ("Известные проблемы", "Known issues"),
     "answer_message": ("Сообщение", "Message"),
+    "answer_field_version": ("Версия", "Version"),
+    "answer_field_link": ("Ссылка", "Link"),
+    "answer_field_date": ("Дата", "Date"),
+    # the auto-attached context's one-line summary
+    "ctx_summary": ("{domain} · версия {version} · {user} · {language}",
+                    "{domain} · version {version} · {user} · {language}"),
+    "ctx_expand": ("подробнее", "details"),
 })
 
 # --- Resumable uploads and the recorder (placements/tus.py, static/js/uploads.js) ---------------------------

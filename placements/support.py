@@ -25,7 +25,15 @@ from placements.visit import open_visit
 from redactor import redact_url
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
-from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
+from tickets.filing import (
+    TEXT_FIELDS,
+    Author,
+    FilingRejected,
+    add_followup,
+    clean_text,
+    file_ticket,
+    required_by_category,
+)
 from tickets.models import ANSWER_KINDS, CATEGORIES
 from tickets.uploads import accepts_uploads
 
@@ -169,6 +177,7 @@ def render_form(
         ctx=visitor.context,
         allowed=allowed,
         categories=CATEGORIES,
+        required_in=required_by_category(),
         values=typed,
         errors=rejected.errors if rejected else {},
         error_params=rejected.params if rejected else {},

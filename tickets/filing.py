@@ -15,6 +15,7 @@ from delivery import outbox
 from redactor import redact_value
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
+from tickets.status import AFTER_USER_FOLLOWUP, follow_the_work
 
 # (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs. An upload is a
 # multipart file (FileStorage) or a file already finished over tus (attachments.StoredFile, see tickets.resumable).
@@ -38,6 +39,15 @@ REQUIRED = {
     "contract": ("what_done",),
 }
 NEEDS_VIDEO = ("error",)
+
+
+def required_by_category() -> dict[str, tuple[str, ...]]:
+    """For each form field, the categories that require it: the form marks a field only for those."""
+    fields: dict[str, tuple[str, ...]] = {}
+    for category in CATEGORIES:
+        for name in (*REQUIRED.get(category, ()), "contact_email", *(("video",) if category in NEEDS_VIDEO else ())):
+            fields[name] = (*fields.get(name, ()), category)
+    return fields
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 TELEGRAM = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
@@ -183,6 +193,7 @@ def add_followup(ticket: Ticket, body: str, files: Uploads = (), author: Author 
         db.session.flush()
         _attach_all(ticket, stored, reply)
         ticket.updated_at = utcnow()
+        follow_the_work(ticket, AFTER_USER_FOLLOWUP)  # the user answered: the vendor's turn again
         outbox.notify(ticket, "user_followup", reply)
         db.session.commit()
     except BaseException:
