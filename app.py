@@ -54,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/b24/events")):
+    if request.path.startswith(("/api/", "/b24/events", "/placements/support/uploads")):  # machine clients
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -86,4 +86,4 @@ def _register_error_handlers(app: Flask) -> None:
     def server_error(exc: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
-        return _error_page(500, "internal_error", "Something went wrong on our side. Nothing was lost; try again.")
+        return _error_page(500, "internal_error", i18n.translate("error_internal"))

@@ -7,6 +7,8 @@ register({
     "portal": ("Портал", "Portal"),
     "app_version": ("Версия приложения", "App version"),
     "error_title": ("Не получилось", "That did not work"),
+    "error_internal": ("У нас что-то сломалось. Ничего не потеряно; попробуйте ещё раз.",
+                       "Something went wrong on our side. Nothing was lost; try again."),
     "error_hint": ("Если ошибка повторяется, напишите нам:", "If this keeps happening, write to us:"),
     "install_title": ("Установка {app}", "Installing {app}"),
     "install_done": ("Приложение установлено на портал {domain}. Кнопка «Техподдержка» уже на месте.",

@@ -46,6 +46,15 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_MAX_FILES": 20,  # file parts per request
     "ATTACHMENT_DRAIN_MB": 64,  # after refusing an upload, read this much more so the client sees the 413
     "FRAME_TOKEN_TTL": 3600,
+    # Resumable uploads (tus) and where attachments live.
+    "UPLOAD_EXPIRE_HOURS": 24,  # an upload not sent with a form this long after its last byte is swept
+    "ATTACHMENT_STORAGE": "",  # empty: the ATTACHMENT_DIR folder; s3://bucket/prefix: object storage
+    "S3_ENDPOINT_URL": "",  # empty: AWS; e.g. https://storage.yandexcloud.net or a MinIO address
+    "S3_REGION": "",
+    "S3_ACCESS_KEY_ID": "",  # empty: boto3's own chain (environment, instance role)
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_PART_MB": 8,  # multipart part size for resumable uploads (S3's minimum is 5)
+    "FFMPEG": "",  # ffmpeg for video posters in the console; empty: found on PATH
     # Operations (ops/): proxy, logs, readiness, metrics, rate limits.
     "PROXY_FIX": False,  # behind nginx: trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS proxies
     "PROXY_FIX_HOPS": 1,
@@ -58,7 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_SUBMISSIONS_PER_USER": 20,  # per user of a portal per window; 0: no limit
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds
     "RATE_LIMITS_OFF": False,
-    "MAX_BODY_KB": 1024,  # any body that is not a multipart upload (events, frames, JSON) is refused above this
+    # Any body but an upload endpoint's (events, frames, forms, JSON, multipart, chunked) is refused above this.
+    "MAX_BODY_KB": 1024,
     # Developer console (/console): staff sessions, sign-in limit, list sizes, reaction time without a contract.
     "CONSOLE_SESSION_MINUTES": 480,
     "CONSOLE_LOGIN_MAX_ATTEMPTS": 5,

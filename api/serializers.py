@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,10 +11,8 @@ from b24.models import Portal, PortalEvent
 from console.queries import PortalRow, contract_state
 from contracts.models import Contract
 from delivery.models import OutboxMessage
+from redactor import redact_value
 from tickets.models import Attachment, Reply
-
-# Context keys that could carry credentials are dropped whatever the placement stored under them.
-_SECRET_KEY = re.compile(r"token|secret|password|passwd|auth|connection|credential|refresh|cookie|session", re.I)
 
 
 def when(value: datetime | None) -> str | None:
@@ -77,8 +74,8 @@ def ticket_row(row: TicketRow) -> dict[str, Any]:
 
 def reply(item: Reply) -> dict[str, Any]:
     return {"id": item.id, "author": item.author, "kind": item.kind, "body": item.body,
-            "data": item.data or {}, "internal": bool(item.internal), "staff_user_id": item.staff_user_id,
-            "created_at": when(item.created_at)}
+            "data": redact_value(item.data or {}, urls=False), "internal": bool(item.internal),
+            "staff_user_id": item.staff_user_id, "created_at": when(item.created_at)}
 
 
 def attachment(item: Attachment) -> dict[str, Any]:
@@ -94,12 +91,8 @@ def delivery(item: OutboxMessage) -> dict[str, Any]:
 
 
 def public_context(value: Any) -> Any:
-    """The ticket's auto-attached context without any key that could name a credential."""
-    if isinstance(value, dict):
-        return {k: public_context(v) for k, v in value.items() if not _SECRET_KEY.search(str(k))}
-    if isinstance(value, list):
-        return [public_context(v) for v in value]
-    return value
+    """The ticket's auto-attached context through the one redactor (credential keys, URL queries, tokens out)."""
+    return redact_value(value)
 
 
 def ticket_detail(detail: TicketDetail, today: date) -> dict[str, Any]:

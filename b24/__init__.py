@@ -8,7 +8,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from b24 import messages, models  # noqa: F401  (strings, tables)
     from b24.cli import cli
-    from b24.views import bp
+    from b24.errors import PortalBlocked
+    from b24.views import bp, portal_blocked
 
     app.register_blueprint(bp)
     app.register_blueprint(cli)
+    # A blocked portal's frames and forms, wherever refused, show the vendor's contacts.
+    app.register_error_handler(PortalBlocked, portal_blocked)

@@ -36,3 +36,21 @@ class PortalCallFailed(B24Error):
     """The portal answered with an error, or could not be reached after retries."""
 
     status = 502
+
+
+class NotAnAdmin(B24Error):
+    """The token is genuine but its user is not the portal's administrator: installing is an admin's act."""
+
+    status = 403
+
+
+class PortalBlocked(B24Error):
+    """The vendor blocked this portal: its Support button and forms are refused (the page names the vendor)."""
+
+    status = 403
+
+
+class PortalUninstalled(B24Error):
+    """The app was removed from this portal: frames and tokens issued before stop working at once."""
+
+    status = 403

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import Request
+from sqlalchemy import select
 
 from b24 import sdk
 from b24.errors import BadFrameRequest, RequestRefused
+from b24.inputs import MAX_OPTIONS_BYTES, bounded_int, json_object, single
 from b24.memo import TokenMemo
+from b24.models import Portal
 from b24.oauth import OAuthServer
+from b24.registry import refuse_unless_serving
+from database import db
 from ops.logging import set_log_context
 from ops.security import allow_framing_by
 
@@ -52,62 +57,54 @@ class Frame(_Posted):
 
 
 def read_frame(request: Request) -> _Posted:
-    """The posted fields, or BadFrameRequest naming what is missing or malformed."""
+    """The posted fields, or BadFrameRequest naming what is missing or malformed (never a 500)."""
     args, form = request.args, request.form
-    domain = (args.get("DOMAIN") or form.get("DOMAIN") or "").strip().lower()
-    missing = [
-        name
-        for name, value in (("DOMAIN", domain), ("AUTH_ID", form.get("AUTH_ID")), ("member_id", form.get("member_id")))
-        if not value
-    ]
+    domain = (single(args, "DOMAIN", 255) or single(form, "DOMAIN", 255) or "").strip().lower()
+    auth_id, member_id = single(form, "AUTH_ID", 512), single(form, "member_id", 64)
+    missing = [name for name, value in (("DOMAIN", domain), ("AUTH_ID", auth_id), ("member_id", member_id))
+               if not value]
     if missing:
         raise BadFrameRequest(
             f"This page must be opened from inside Bitrix24: the request lacks {', '.join(missing)}.",
             "missing_fields",
         )
-    protocol = args.get("PROTOCOL", form.get("PROTOCOL", "1"))
-    try:
-        expires = int(form.get("AUTH_EXPIRES") or 3600)
-    except ValueError:
-        raise BadFrameRequest("AUTH_EXPIRES is not a number.", "bad_field") from None
+    protocol = single(args, "PROTOCOL", 8) or single(form, "PROTOCOL", 8) or "1"
+    # Bitrix24 sends 3600; a day is generous, and a number past it (or past 64 bits) is no token's life.
+    expires = bounded_int(single(form, "AUTH_EXPIRES", 32), "AUTH_EXPIRES", 1, 86400) or 3600
     return _Posted(
-        member_id=form["member_id"].strip(),
+        member_id=member_id.strip(),
         domain=domain,
         protocol="http" if protocol == "0" else "https",
-        lang=(args.get("LANG") or form.get("LANG") or "en").strip().lower()[:8],
-        placement=(form.get("PLACEMENT") or "DEFAULT").strip()[:64],
-        options=parse_placement_options(form.get("PLACEMENT_OPTIONS")),
-        auth_id=form["AUTH_ID"],
-        refresh_id=form.get("REFRESH_ID") or None,
+        lang=(single(args, "LANG", 16) or single(form, "LANG", 16) or "en").strip().lower()[:8],
+        placement=(single(form, "PLACEMENT", 256) or "DEFAULT").strip()[:64],
+        options=parse_placement_options(single(form, "PLACEMENT_OPTIONS", MAX_OPTIONS_BYTES)),
+        auth_id=auth_id,
+        refresh_id=single(form, "REFRESH_ID", 512) or None,
         auth_expires=expires,
-        application_token=form.get("APPLICATION_TOKEN") or None,
-        server_endpoint=form.get("SERVER_ENDPOINT") or None,
+        application_token=single(form, "APPLICATION_TOKEN", 512) or None,
+        server_endpoint=single(form, "SERVER_ENDPOINT", 512) or None,
     )
 
 
 def parse_placement_options(raw: str | None) -> dict[str, Any]:
-    """PLACEMENT_OPTIONS is a JSON object string; missing or empty means none."""
-    if raw is None or not raw.strip():
-        return {}
-    try:
-        options = json.loads(raw)
-    except ValueError:
-        raise BadFrameRequest("PLACEMENT_OPTIONS is not valid JSON.", "bad_placement_options") from None
-    if isinstance(options, list) and not options:
-        return {}  # PHP's json_encode of an empty array
-    if not isinstance(options, dict):
-        raise BadFrameRequest("PLACEMENT_OPTIONS must be a JSON object.", "bad_placement_options")
-    return options
+    """PLACEMENT_OPTIONS is a small JSON object string; missing or empty means none (b24.inputs bounds it)."""
+    return json_object(raw, "PLACEMENT_OPTIONS")
 
 
 _vouchers: TokenMemo[sdk.AppInfo] = TokenMemo()
 
 
-def verify_frame(request: Request) -> Frame:
-    """Read a frame request and have the OAuth server confirm it, or raise BadFrameRequest/RequestRefused."""
+def verify_frame(request: Request, *, installing: bool = False) -> Frame:
+    """Read a frame request and have the OAuth server confirm it, or raise BadFrameRequest/RequestRefused.
+
+    The portal's row is read on every frame (one indexed query), so a block or an uninstall applies at once in
+    every worker: a blocked portal gets PortalBlocked, an uninstalled one PortalUninstalled (except on the
+    installer, which is how it comes back), and a verdict cached before the uninstall is asked again.
+    """
     posted = read_frame(request)
+    portal = db.session.execute(select(Portal).where(Portal.member_id == posted.member_id)).scalar_one_or_none()
     oauth = OAuthServer.for_endpoint(posted.server_endpoint)
-    info = _vouched(oauth, posted.auth_id, posted.auth_expires)
+    info = _vouched(oauth, posted.auth_id, posted.auth_expires, portal.revoked_at if portal else None)
     install = info.install
     if install.member_id != posted.member_id:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")
@@ -115,6 +112,8 @@ def verify_frame(request: Request) -> Frame:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
     allow_framing_by(posted.domain, posted.protocol)  # this portal, and only it, may frame the page
     set_log_context(member_id=posted.member_id)
+    if portal is not None:
+        refuse_unless_serving(portal, posted.lang, installing=installing)
     return Frame(
         **vars(posted),
         user_id=info.user_id,
@@ -126,9 +125,9 @@ def verify_frame(request: Request) -> Frame:
     )
 
 
-def _vouched(oauth: OAuthServer, auth_id: str, lifetime: int) -> sdk.AppInfo:
+def _vouched(oauth: OAuthServer, auth_id: str, lifetime: int, fresh_after: datetime | None) -> sdk.AppInfo:
     """OAuth app.info for a token, remembered for the token's life so a repeat open costs no call."""
-    return _vouchers.get(oauth.base_url, auth_id, lifetime, lambda: oauth.app_info(auth_id))
+    return _vouchers.get(oauth.base_url, auth_id, lifetime, lambda: oauth.app_info(auth_id), fresh_after)
 
 
 __all__ = ["Frame", "RequestRefused", "read_frame", "verify_frame", "parse_placement_options"]

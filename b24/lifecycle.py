@@ -11,8 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from b24 import sdk
+from b24.admin import require_admin
 from b24.errors import PortalCallFailed, RequestRefused
 from b24.frames import Frame
+from b24.inputs import bounded_int
 from b24.models import Portal
 from b24.oauth import OAuthServer
 from b24.rest import PortalClient
@@ -34,7 +36,12 @@ def portal_by_member(member_id: str) -> Portal | None:
 
 
 def install(frame: Frame) -> Portal:
-    """Remember the portal and the installer's tokens; a reinstall on the same member_id replaces them."""
+    """Remember the portal and the installer's tokens; a reinstall on the same member_id replaces them.
+
+    Only the portal's administrator may do this (NotAnAdmin otherwise, nothing changed). The form's
+    APPLICATION_TOKEN is never taken: it comes only from a verified ONAPPINSTALL/ONAPPUPDATE (protocol §2, §7).
+    """
+    require_admin(frame.client_endpoint, frame.auth_id, frame.oauth)
     portal = portal_by_member(frame.member_id)
     now = utcnow()
     if portal is None:
@@ -52,8 +59,6 @@ def install(frame: Frame) -> Portal:
     portal.token_expires_at = now + timedelta(seconds=frame.auth_expires)
     portal.needs_reauth = False
     portal.token_failure = None
-    if frame.application_token:
-        portal.application_token = frame.application_token
     set_version(portal, frame.app_version)
     portal.app_status = frame.app_status
     portal.scope = frame.scope
@@ -141,6 +146,7 @@ def _verified_by_oauth(auth: dict[str, Any]) -> sdk.AppInfo:
     info = oauth.app_info(token)
     if info.install.member_id != auth.get("member_id"):
         raise RequestRefused("The event's member_id is not the portal the OAuth server knows for its token.")
+    require_admin(info.install.client_endpoint, token, oauth)  # any user's token is genuine; only an admin's counts
     return info
 
 
@@ -153,8 +159,8 @@ def on_install_event(data: dict[str, Any], auth: dict[str, Any]) -> Portal:
         db.session.add(portal)
         portal.record("created", new=portal.domain)
     _take_event_auth(portal, auth, info)
-    set_version(portal, _int(data.get("VERSION")))
-    portal.language = data.get("LANGUAGE_ID") or portal.language
+    set_version(portal, bounded_int(data.get("VERSION"), "data[VERSION]"))
+    portal.language = (data.get("LANGUAGE_ID") or portal.language or "")[:8] or None
     if portal.status != "blocked":
         portal.status = "active" if data.get("ACTIVE", "Y") == "Y" else portal.status
     portal.installed_at = portal.installed_at or utcnow()
@@ -166,7 +172,7 @@ def on_update_event(data: dict[str, Any], auth: dict[str, Any]) -> Portal:
     portal = _known_portal(auth)
     info = _verified_by_oauth(auth)
     _take_event_auth(portal, auth, info)
-    set_version(portal, _int(data.get("VERSION")))
+    set_version(portal, bounded_int(data.get("VERSION"), "data[VERSION]"))
     portal.updated_at = utcnow()
     return portal
 
@@ -178,8 +184,9 @@ def on_uninstall_event(data: dict[str, Any], auth: dict[str, Any]) -> Portal:
         raise RequestRefused("The event's application_token does not match this portal.")
     clean = str(data.get("CLEAN", "0")) == "1"
     portal.status = "uninstalled"
-    portal.uninstalled_at = utcnow()
+    portal.uninstalled_at = portal.revoked_at = utcnow()  # every frame token and cached verdict before is void
     portal.access_token = portal.refresh_token = None
+    portal.application_token = None  # spent: a reinstall brings a new one in its ONAPPINSTALL
     portal.token_expires_at = None
     if clean:
         portal.settings = {}
@@ -202,14 +209,15 @@ def _take_event_auth(portal: Portal, auth: dict[str, Any], info: sdk.AppInfo) ->
     if auth.get("access_token"):
         portal.access_token = auth["access_token"]
         portal.refresh_token = auth.get("refresh_token") or portal.refresh_token
-        portal.token_expires_at = now + timedelta(seconds=_int(auth.get("expires_in")) or 3600)
+        lifetime = bounded_int(auth.get("expires_in"), "auth[expires_in]", 0, 86400) or 3600
+        portal.token_expires_at = now + timedelta(seconds=lifetime)
         portal.needs_reauth = False
     apply_domain(portal, info.install.domain, info.install.client_endpoint)
     portal.app_status = info.install.status.value
     if auth.get("server_endpoint"):
-        portal.server_endpoint = auth["server_endpoint"]
+        portal.server_endpoint = auth["server_endpoint"][:512]
     if auth.get("scope"):
-        portal.scope = auth["scope"].replace(" ", ",")
+        portal.scope = auth["scope"].replace(" ", ",")[:512]
     portal.last_seen_at = now
 
 

@@ -21,4 +21,20 @@ register({
     "app_status_local": ("локальное", "local"),
     "app_status_subscription": ("подписка", "subscription"),
     "app_status_unknown": ("неизвестно", "unknown"),
+    "install_admin_only_title": ("Установка доступна только администратору",
+                                 "Only an administrator can install this app"),
+    "install_admin_only": (
+        "Только администратор портала может установить или переустановить {app}. "
+        "Попросите администратора открыть приложение; ничего не изменено.",
+        "Only a portal administrator can install or reinstall {app}. "
+        "Ask your administrator to open the app; nothing was changed."),
+    "blocked_page_title": ("Техподдержка для этого портала приостановлена", "Support is suspended for this portal"),
+    "blocked_page_text": (
+        "{vendor} приостановил обслуживание этого портала. Чтобы возобновить его, свяжитесь с нами:",
+        "{vendor} has suspended support for this portal. To resume it, contact us:"),
+    "contact_phone_label": ("Телефон", "Phone"),
+    "contact_address_label": ("Адрес", "Address"),
+    "uninstalled_refusal": (
+        "Приложение удалено с этого портала. Администратор может установить его заново.",
+        "The app has been removed from this portal. An administrator can install it again."),
 })

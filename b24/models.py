@@ -48,6 +48,8 @@ class Portal(db.Model):
     installed_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
     updated_at: Mapped[datetime | None]
     uninstalled_at: Mapped[datetime | None]
+    # Frame tokens issued and OAuth verdicts cached before this moment no longer count (set at uninstall).
+    revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
 
     history: Mapped[list[PortalEvent]] = relationship(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app, g
 from sqlalchemy import func, or_, select
 
+from b24.errors import PortalBlocked, PortalUninstalled
 from b24.models import Portal
 from database import db
+from i18n import pick_language, translate
 
 
 class RegistryError(ValueError):
@@ -39,3 +42,17 @@ def find_portal(text: str) -> Portal | None:
         select(Portal).where(or_(Portal.member_id == text, func.lower(Portal.domain) == text.lower()))
         .order_by(Portal.id).limit(1)
     ).scalar_one_or_none()
+
+
+def refuse_unless_serving(portal: Portal, lang: str | None = None, *, installing: bool = False) -> None:
+    """PortalBlocked for a blocked portal, PortalUninstalled for a removed one (unless it is being installed).
+
+    Called with the portal's row as read in this request, on every frame and every frame token: the status in
+    the database, not anything a process remembers, decides.
+    """
+    g.lang = pick_language(lang or g.get("lang"))  # the refusal page speaks the user's language
+    if portal.status == "blocked":
+        vendor = current_app.config["VENDOR_NAME"]
+        raise PortalBlocked(translate("blocked_page_text", g.lang, vendor=vendor), "portal_blocked")
+    if portal.status == "uninstalled" and not installing:
+        raise PortalUninstalled(translate("uninstalled_refusal", g.lang), "portal_uninstalled")

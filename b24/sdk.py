@@ -1,7 +1,8 @@
 """The one module that imports b24pysdk: its wire parsers and error tree, and the work-arounds it needs.
 
 b24pysdk builds REST URLs as https://{domain}/rest and pins its OAuth host (protocol §5), so the HTTP
-transport lives in b24.rest and b24.oauth; the SDK still decides what an answer means.
+transport lives in b24.rest and b24.oauth; the SDK still decides what an answer means. Bracket-key event
+bodies are read by b24.brackets, a parser of our own (protocol §7: no private SDK module).
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ import requests
 from b24pysdk import errors
 from b24pysdk.api.requesters._utils.parse_response import parse_response
 from b24pysdk.api.responses.bitrix_app_info_response import B24AppInfoResult
-from b24pysdk.credentials._utils.parse_flattened_keys import parse_flattened_keys
 
 __all__ = [
     "AppInfo",
     "errors",
     "parse_answer",
     "parse_app_info",
-    "parse_bracket_form",
 ]
 
 AppInfo = B24AppInfoResult
@@ -34,12 +33,3 @@ def parse_answer(response: requests.Response) -> dict[str, Any]:
 def parse_app_info(result: Mapping[str, Any]) -> B24AppInfoResult:
     """The OAuth server's app.info result; KeyError/ValueError when a field is missing or malformed."""
     return B24AppInfoResult.from_dict(dict(result))
-
-
-def parse_bracket_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
-    """PHP-style bracket keys (``auth[member_id]``, ``data[VERSION]``) as nested dicts.
-
-    Takes ``request.form.to_dict(flat=False)``. Unlike the SDK's OAuthEventData it requires no field,
-    so the documented ONAPPINSTALL/ONAPPUNINSTALL payloads that lack ``event_handler_id`` still parse.
-    """
-    return parse_flattened_keys(form)

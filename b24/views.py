@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, after_this_request, current_app, jsonify, render_template, request
+from flask import Blueprint, after_this_request, current_app, g, jsonify, render_template, request
 
-from b24 import lifecycle, sdk
-from b24.errors import BadFrameRequest, PortalCallFailed, TokenRefused
+from b24 import lifecycle
+from b24.errors import BadFrameRequest, NotAnAdmin, PortalBlocked, PortalCallFailed, TokenRefused
 from b24.frames import verify_frame
+from b24.inputs import bracket_form, flat_fields, text
 from b24.models import Portal
 from b24.rest import PortalClient
 from b24.tokens import client_for
@@ -20,8 +21,12 @@ bp = Blueprint("b24", __name__)
 
 @bp.post("/install")
 def install():
-    frame = verify_frame(request)
-    portal = lifecycle.install(frame)
+    frame = verify_frame(request, installing=True)
+    try:
+        portal = lifecycle.install(frame)
+    except NotAnAdmin:
+        db.session.rollback()
+        return render_template("b24/admin_only.html", lang=frame.ui_lang), 403
     db.session.commit()
     client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
     bind_error = None
@@ -39,10 +44,10 @@ def install():
 @bp.post("/b24/events")
 def events():
     """Lifecycle events, form-encoded with bracket keys. Never retried: answer fast, refuse forgeries."""
-    payload = sdk.parse_bracket_form(request.form.to_dict(flat=False))
-    event = str(payload.get("event", "")).upper()
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-    auth = payload.get("auth") if isinstance(payload.get("auth"), dict) else {}
+    payload = bracket_form(request.form)
+    event = text(payload.get("event", ""), "event", 64).upper()
+    data = flat_fields(payload.get("data"), "data")  # lifecycle events carry only plain fields (protocol §1)
+    auth = flat_fields(payload.get("auth"), "auth")
     handler = {
         "ONAPPINSTALL": lifecycle.on_install_event,
         "ONAPPUPDATE": lifecycle.on_update_event,
@@ -79,3 +84,10 @@ def _rebind_after_response(portal_id: int, auth: dict) -> None:
         response.call_on_close(rebind)
         return response
 
+
+def portal_blocked(exc: PortalBlocked):
+    """The page a blocked portal's users see: why, and how to reach the vendor (JSON for event senders)."""
+    db.session.rollback()
+    if request.path.startswith("/b24/events") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=exc.code, error_description=exc.message), exc.status
+    return render_template("b24/portal_blocked.html", message=exc.message, lang=g.get("lang", "en")), exc.status

@@ -154,6 +154,9 @@ _STRINGS = {
     "kind_message": ("Сообщение", "Message"),
     "kind_status_changed": ("Статус изменён", "Status changed"),
     "kind_assigned": ("Назначение", "Assignment"),
+    "status_automatic": ("по ходу работы", "as the work moved"),
+    "answer_b24_user_id": ("ID в Битрикс24", "Bitrix24 user id"),
+    "answer_user_name": ("Имя", "Name"),
     "answer_sent": ("Ответ отправлен.", "The answer is sent."),
     "deliveries_retried": ("Неотправленные сообщения снова в очереди.", "Failed messages are queued again."),
     "deliveries_none_dead": ("Неотправленных сообщений нет.", "No failed messages to retry."),
@@ -202,6 +205,7 @@ _STRINGS = {
     "operator_code_taken": ("Оператор с таким кодом уже есть.", "An operator with this code exists."),
     "operator_name_required": ("Укажите название.", "Give the name."),
     "c_first_response": ("Первый ответ", "First answer"),
+    "c_video_facts": ("Длительность и разрешение", "Duration and resolution"),
     "c_lang_ru": ("Русский", "Русский"),
     "c_lang_en": ("English", "English"),
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
+
+from redactor import redact_value
 
 if TYPE_CHECKING:
     from tickets.models import Reply, Ticket
@@ -16,8 +17,6 @@ TICKET_FIELDS = (
     "number", "status", "category", "language", "contract_number", "operator", "what_done", "what_expected",
     "what_obtained", "video_url", "contact_email", "contact_telegram", "contact_phone", "user_name",
 )
-# Keys in the placement context that could hold credentials, whatever a future placement puts there.
-_SECRET_KEY = re.compile(r"token|auth|secret|passw|connection|refresh|session|key|cookie", re.IGNORECASE)
 
 
 def ticket_facts(ticket: Ticket) -> dict[str, Any]:
@@ -25,7 +24,7 @@ def ticket_facts(ticket: Ticket) -> dict[str, Any]:
     facts: dict[str, Any] = {name: getattr(ticket, name) for name in TICKET_FIELDS}
     facts["portal"] = ticket.portal.domain if ticket.portal is not None else None
     facts["created_at"] = ticket.created_at.isoformat() if ticket.created_at else None
-    facts["context"] = scrub(ticket.context or {})
+    facts["context"] = redact_value(ticket.context or {})  # the one redactor: no URL query, no credential key
     facts["attachments"] = [
         {"name": a.original_name, "size": a.size, "content_type": a.content_type} for a in ticket.attachments
     ]
@@ -38,7 +37,7 @@ def reply_facts(reply: Reply) -> dict[str, Any]:
         "author": reply.author,
         "kind": reply.kind,
         "body": reply.body,
-        "data": scrub(reply.data or {}),
+        "data": redact_value(reply.data or {}, urls=False),  # a staff link is sent whole, secrets never
         "created_at": reply.created_at.isoformat() if reply.created_at else None,
     }
 
@@ -61,11 +60,3 @@ def status_change(ticket: Ticket) -> dict[str, str | None]:
     previous = history.deleted[0] if history.deleted else None
     return {"from": previous, "to": ticket.status}
 
-
-def scrub(value: Any) -> Any:
-    """Drop dict entries whose key looks like a credential, at any depth."""
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items() if not _SECRET_KEY.search(str(k))}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value

@@ -55,7 +55,7 @@ def _database_error(exc: DBAPIError):
         db.session.rollback()
     if not is_outage(exc):
         log.exception("database error on %s %s", request.method, request.path)
-        return error_page(500, "internal_error", "Something went wrong on our side. Nothing was lost; try again.")
+        return error_page(500, "internal_error", translate("error_internal"))
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
     return retry_later(503, "database_unavailable", translate("db_unavailable"), DB_RETRY_AFTER)
 

@@ -17,7 +17,8 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import event, inspect
 from werkzeug.wrappers import Response
 
-from ops.redaction import REDACTED, filter_record, install_record_factory, redact, remember_secret, request_secrets
+from ops.redaction import filter_record, install_record_factory, redact, remember_secret, request_secrets
+from redactor import redact_path
 
 _watching = [False]
 
@@ -45,13 +46,9 @@ class JsonFormatter(logging.Formatter):
 REQUEST_LOGGER = "b24desk.request"
 request_log = logging.getLogger(REQUEST_LOGGER)
 
-# A path segment this long is a signed token or a storage key, not a word: keep it out of the logs.
-_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_\-.=]{40,}")
-
-
 def loggable_path(path: str) -> str:
     """The request path without its query string and with token-like segments masked."""
-    return _TOKEN_SEGMENT.sub("/" + REDACTED, path)
+    return redact_path(path)
 
 
 def _started() -> None:

@@ -1,71 +1,30 @@
 """Redaction of tokens and secrets from every log record, wherever it is logged from.
 
 It happens where records are made (a log record factory), so it covers every logger and every handler,
-gunicorn's and pytest's included: key=value and JSON pairs named like secrets, Bearer credentials, Telegram bot
-tokens in URLs, the app's own configured secrets, and the secret fields posted in the current request.
+gunicorn's and pytest's included. The rules are the one redactor's (``redactor``); this module adds what only
+logging needs: the secret fields posted in the current request, and the dev server's request line.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 from typing import Any
 
 from flask import g, has_request_context, request
 
-REDACTED = "[redacted]"
+from redactor import REDACTED, SECRET_NAMES, redact_text, remember_secret
 
-# Names whose values are secrets wherever they appear: form fields, JSON keys, query parameters, kwargs.
-SECRET_NAMES = "|".join((  # noqa: S105 (names of secrets, not secrets)
-    "auth_id", "refresh_id", "access_token", "refresh_token", "application_token", "client_secret",
-    "secret_key", "secret", "password", "passwd", "pwd", "api_key", "apikey", "token", "auth", "authorization",
-    "operator_connection", "connection_data", "connection", "smtp_password", "webhook_secret", "metrics_token",
-))
-_PAIR = re.compile(
-    # name (possibly bracketed: auth[access_token]) then = or : (optionally quoted), then the value.
-    rf"""(?ix)
-    (?P<name>(?:[\w\[\]]*?[\[_\-.]|\b)(?:{SECRET_NAMES})\]?)
-    (?P<sep>["']?\s*(?:=|:)\s*\[?\s*["']?)
-    (?P<value>[^\s"'&,;}}\]]+)
-    """
-)
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{6,}")
-_TELEGRAM_BOT = re.compile(r"(?i)(/bot)\d{5,}:[A-Za-z0-9_\-]{20,}")
-_BARE_TELEGRAM = re.compile(r"\b\d{6,}:[A-Za-z0-9_\-]{30,}\b")
+__all__ = ["REDACTED", "filter_record", "install_record_factory", "redact", "remember_secret", "request_secrets"]
 
 # Request fields that carry secrets: their literal values are redacted from anything logged during the request.
 SECRET_FIELDS = re.compile(rf"(?i)^(?:.*[\[_])?(?:{SECRET_NAMES})\]?$")
 _MIN_SECRET_LENGTH = 6
 
-_static_secrets: set[str] = set()
-_lock = threading.Lock()
-
 
 def redact(text: str, extra: set[str] | frozenset[str] = frozenset()) -> str:
-    """``text`` with every secret it contains replaced by [redacted]."""
-    if not text:
-        return text
-    for secret in sorted(_static_secrets | set(extra), key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    text = _TELEGRAM_BOT.sub(rf"\1{REDACTED}", text)
-    text = _BARE_TELEGRAM.sub(REDACTED, text)
-    text = _BEARER.sub(rf"\1 {REDACTED}", text)
-    return _PAIR.sub(_redact_pair, text)
-
-
-def _redact_pair(match: re.Match) -> str:
-    if match["sep"].endswith("[") and match["value"] == "redacted":
-        return match.group(0)  # already redacted: keep the text stable when redacted twice
-    return f"{match['name']}{match['sep']}{REDACTED}"
-
-
-def remember_secret(value: str | None) -> None:
-    """Redact this literal value from every later log record (configured passwords, keys, tokens)."""
-    if value and len(value) >= _MIN_SECRET_LENGTH:
-        with _lock:
-            _static_secrets.add(value)
+    """``text`` with every secret it contains replaced by [redacted] (the one redactor's text rule)."""
+    return redact_text(text, extra)
 
 
 def request_secrets() -> set[str]:
@@ -75,13 +34,17 @@ def request_secrets() -> set[str]:
     found = g.get("_log_secrets")
     if found is None:
         found = set()
+        # Logging must never be what parses a multipart body: an upload streams only when its view says so.
+        unread_upload = request.mimetype == "multipart/form-data" and "form" not in request.__dict__
         try:
-            for store in (request.form, request.args):
+            for store in (request.args,) if unread_upload else (request.form, request.args):
                 for name, values in store.lists():
                     if SECRET_FIELDS.match(name):
                         found.update(v for v in values if v and len(v) >= _MIN_SECRET_LENGTH)
         except Exception:  # noqa: S110  (an unreadable body has no secrets to add; logging must not fail)
             pass
+        if unread_upload:
+            return found  # asked again once the view has read the form
         g._log_secrets = found
     return found
 

@@ -7,6 +7,7 @@ other page (the vendor console, the API, health) refuses to be framed at all.
 
 from __future__ import annotations
 
+import io
 import re
 
 from flask import Flask, current_app, g, request
@@ -116,16 +117,46 @@ def _secure_cookies(response: Response) -> None:
 
 
 def refuse_oversized_body() -> None:
-    """Bodies other than multipart uploads (events, frames, JSON, forms) have no business being large.
+    """Every body but an upload endpoint's is held to MAX_BODY_KB, multipart or not, declared or chunked.
 
-    Uploads are multipart and limited per file by the attachment store while they stream; everything else is
-    refused up front when its declared length exceeds MAX_BODY_KB, before any of it is read.
+    A declared length over the limit is refused before a byte is read. A chunked body (no Content-Length) gets
+    the limit as the request's ``max_content_length``, so Werkzeug stops reading it at the limit with a 413
+    rather than reading it whole first. Upload endpoints (``tickets.uploads.accepts_uploads``) are bounded by the
+    attachment limits instead, and stream to disk only after their form token is checked.
     """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "accepts_uploads", False):
+        return  # the multipart form and the tus PATCH (placements/tus.py): bounded by the attachment limits
+    limit = current_app.config["MAX_BODY_KB"] * 1024
+    request.max_content_length = limit
     length = request.content_length
-    if length and length > current_app.config["MAX_BODY_KB"] * 1024 and request.mimetype != "multipart/form-data":
+    if length is None and request.environ.get("wsgi.input_terminated"):
+        length = _take_chunked_body(limit)
+    if length and length > limit:
         raise RequestEntityTooLarge(
-            f"The request body is {length // 1024} KB; at most {current_app.config['MAX_BODY_KB']} KB is accepted here."
+            f"The request body is {length // 1024} KB or more; at most {current_app.config['MAX_BODY_KB']} KB "
+            "is accepted here."
         )
+
+
+def _take_chunked_body(limit: int) -> int:
+    """Read a chunked body up to one byte past the limit; within it, hand it on as an ordinary sized body.
+
+    Werkzeug's own limit on such a stream stops reading silently at the limit, so a cut-off form would be parsed
+    as if whole; reading one byte more tells "too large" apart, and no more than that is ever read.
+    """
+    environ = request.environ
+    stream, pieces, taken = environ["wsgi.input"], [], 0
+    while taken <= limit:
+        piece = stream.read(min(64 * 1024, limit + 1 - taken))
+        if not piece:
+            break
+        pieces.append(piece)
+        taken += len(piece)
+    if taken <= limit:
+        environ["wsgi.input"] = io.BytesIO(b"".join(pieces))
+        environ["CONTENT_LENGTH"] = str(taken)
+    return taken
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     import placements.messages  # noqa: F401  (strings)
     import placements.models  # noqa: F401  (tables)
+    from placements import recorder
     from placements.home import bp as home
     from placements.support import bp as support
+    from placements.tus import bp as support_uploads
 
     app.register_blueprint(home)
     app.register_blueprint(support)
+    app.register_blueprint(support_uploads)
+    recorder.init_app(app)

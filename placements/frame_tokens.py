@@ -1,7 +1,8 @@
 """Cookie-free sessions for the portal iframe (protocol §4): short-lived signed tokens in every later request.
 
 A view token lets its holder read the portal's requests until it expires; a form token also carries a
-nonce and is spent by the one submission it allows. Both name the portal and the user the OAuth server
+nonce and is spent by the one submission it allows; a recorder token lets the recorder window upload for
+one form (its nonce) until that form is sent. Both name the portal and the user the OAuth server
 vouched for when the placement opened, and the context snapshot taken then. Neither holds a Bitrix24 token.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g
@@ -18,6 +19,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
+from b24.models import Portal
+from b24.registry import refuse_unless_serving
 from database import db, utcnow
 from i18n import pick_language, translate
 from ops.logging import set_log_context
@@ -25,6 +28,8 @@ from ops.security import allow_framing_by
 from placements.models import UsedFormToken
 
 VIEW, FORM = "view", "form"
+# The recorder window (placements/recorder.py): a top-level page of the app, uploading for one form.
+RECORDER = "recorder"
 
 
 @dataclass
@@ -59,7 +64,12 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
 
 def issue(visitor: Visitor, kind: str) -> str:
     payload = asdict(visitor)
-    payload["nonce"] = secrets.token_urlsafe(24) if kind == FORM else None
+    if kind == FORM:
+        payload["nonce"] = secrets.token_urlsafe(24)
+    elif kind != RECORDER:  # a recorder token keeps its form's nonce: its uploads count for that form
+        payload["nonce"] = None
+    # To the microsecond (the signature's own timestamp has whole seconds): compared with the portal's revoked_at.
+    payload["issued"] = utcnow().isoformat()
     return _serializer(kind).dumps(payload)
 
 
@@ -73,19 +83,37 @@ def read(token: str | None, kind: str) -> Visitor:
     except SignatureExpired as exc:
         lang = exc.payload.get("lang") if isinstance(exc.payload, dict) else None
         g.lang = pick_language(lang)
+        g.form_token_checked = kind == FORM  # genuine, only late: its body may be read to hand the text back
         raise FrameTokenRefused("err_token_expired", g.lang) from None
     except BadSignature:
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
     try:
+        issued_at = datetime.fromisoformat(payload.pop("issued"))
         visitor = Visitor(**payload)
-    except TypeError:
+    except (TypeError, KeyError, ValueError, AttributeError):
         raise FrameTokenRefused("err_token_invalid", g.get("lang")) from None
     g.lang = pick_language(visitor.lang)
     # The token was issued to a verified frame of this portal: the portal may frame what it opens.
     portal = visitor.context.get("portal") or {}
     allow_framing_by(portal.get("domain", ""), portal.get("protocol", "https"))
     set_log_context(member_id=visitor.member_id)
+    _still_serving(visitor, issued_at)
+    # Only now may an upload endpoint stream this request's files to disk (tickets.uploads.load_form).
+    g.form_token_checked = kind == FORM
     return visitor
+
+
+def _still_serving(visitor: Visitor, issued_at: datetime) -> None:
+    """The portal's row, read now (by primary key), decides: a block or an uninstall stops every token at once.
+
+    A token issued before the portal's ``revoked_at`` (an uninstall) stays dead even after a reinstall.
+    """
+    portal = db.session.get(Portal, visitor.portal_id)
+    if portal is None or portal.member_id != visitor.member_id:
+        raise FrameTokenRefused("err_token_invalid", visitor.lang)
+    if portal.revoked_at is not None and issued_at <= portal.revoked_at:
+        raise FrameTokenRefused("err_token_revoked", visitor.lang)
+    refuse_unless_serving(portal, visitor.lang)
 
 
 def already_spent(visitor: Visitor) -> bool:

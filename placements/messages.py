@@ -51,8 +51,9 @@ register({
     ),
     # the form
     "form_title": ("Заявка в техподдержку", "Support request"),
-    "form_lead": ("Поля со звёздочкой обязательны для ошибки. Чем точнее описание, тем быстрее решение.",
-                  "Starred fields are required for an error report. The more precise, the faster the fix."),
+    "form_lead": ("Поля со звёздочкой обязательны для выбранного типа обращения. Чем точнее описание, тем быстрее "
+                  "решение.",
+                  "Starred fields are required for the chosen request type. The more precise, the faster the fix."),
     "f_category": ("Тип обращения", "Request type"),
     "cat_error": ("Ошибка", "Error"),
     "cat_consultation": ("Консультация", "Consultation"),
@@ -106,6 +107,10 @@ register({
                           "This link is damaged or not from this app. Open Support from your portal again."),
     "err_token_expired": ("Страница открыта слишком давно. Откройте техподдержку из портала ещё раз.",
                           "This page has been open too long. Open Support from your portal again."),
+    "err_token_revoked": ("Приложение было удалено с портала после открытия этой страницы. Откройте техподдержку "
+                          "из портала ещё раз.",
+                          "The app was removed from the portal after this page was opened. Open Support from the "
+                          "portal again."),
     "err_token_used": ("Эта форма уже отправлена: заявка создана один раз. Её номер — в разделе «Мои заявки».",
                        "This form was already sent: the request was filed once. Its number is under My requests."),
     "expired_keep": ("Заявка не отправлена. Вот что вы ввели — скопируйте в новую форму:",
@@ -157,4 +162,52 @@ register({
     "answer_consultation": ("Консультация", "Consultation"),
     "answer_known_issues_link": ("Известные проблемы", "Known issues"),
     "answer_message": ("Сообщение", "Message"),
+    "answer_field_version": ("Версия", "Version"),
+    "answer_field_link": ("Ссылка", "Link"),
+    "answer_field_date": ("Дата", "Date"),
+    # the auto-attached context's one-line summary
+    "ctx_summary": ("{domain} · версия {version} · {user} · {language}",
+                    "{domain} · version {version} · {user} · {language}"),
+    "ctx_expand": ("подробнее", "details"),
+})
+
+# --- Resumable uploads and the recorder (placements/tus.py, static/js/uploads.js) ---------------------------
+register({
+    "up_attached": ("приложен", "attached"),
+    "rec_button": ("Записать ошибку", "Record the error"),
+    "rec_button_note": ("Откроется маленькое окно: выберите вкладку, окно или экран и повторите шаги.",
+                        "A small window opens: pick the tab, window or screen and repeat the steps."),
+    "rec_unsupported_short": ("Этот браузер не умеет записывать экран — приложите файл или ссылку.",
+                              "This browser cannot record the screen: attach a file or a link instead."),
+    "rec_popup_blocked": ("Браузер не дал открыть окно записи. Разрешите всплывающие окна для этого сайта.",
+                          "The browser blocked the recording window. Allow pop-ups for this site."),
+    "rec_title": ("Запись ошибки", "Record the error"),
+    "rec_lead": ("Нажмите «Начать», выберите вкладку портала, окно или весь экран и покажите шаги до ошибки. "
+                 "Затем «Остановить», посмотрите запись и нажмите «Приложить к заявке».",
+                 "Press Start, pick the portal's tab, a window or the whole screen and show the steps up to the "
+                 "error. Then Stop, check the recording and press Attach to the request."),
+    "rec_mic": ("Записывать и микрофон (можно комментировать голосом)",
+                "Also record the microphone (to comment aloud)"),
+    "rec_start": ("Начать запись", "Start recording"),
+    "rec_recording": ("Идёт запись", "Recording"),
+    "rec_stop": ("Остановить", "Stop"),
+    "rec_attach": ("Приложить к заявке", "Attach to the request"),
+    "rec_again": ("Записать заново", "Record again"),
+    "rec_sent": ("Запись приложена к заявке. Это окно можно закрыть.",
+                 "The recording is attached to the request. You can close this window."),
+    "rec_denied": ("Запись не началась: доступ к экрану не дан.",
+                   "Recording did not start: screen access was not given."),
+    "rec_no_opener": ("Форма заявки закрыта: откройте её снова и запишите ещё раз.",
+                      "The request form is gone: open it again and record once more."),
+    "rec_unsupported": ("Этот браузер не умеет записывать экран. Запишите видео другой программой и приложите файл.",
+                        "This browser cannot record the screen. Record with another program and attach the file."),
+    "up_pause": ("Пауза", "Pause"),
+    "up_resume": ("Продолжить", "Resume"),
+    "up_remove": ("Убрать", "Remove"),
+    "up_paused": ("на паузе", "paused"),
+    "up_progress": ("{percent} % · {speed} · осталось {left}", "{percent}% · {speed} · {left} left"),
+    "up_failed": ("Загрузка не удалась. Выберите файл ещё раз — она продолжится с места обрыва.",
+                  "The upload failed. Choose the file again and it goes on from where it stopped."),
+    "up_wait": ("Заявка отправится сама, как только файлы загрузятся.",
+                "The request is sent as soon as the files have finished uploading."),
 })

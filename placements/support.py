@@ -20,12 +20,22 @@ from i18n import translate
 from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
-from placements.uploads import AFTER_VIDEO, read_submission
+from placements.uploads import AFTER_VIDEO, UPLOAD_FIELD, attached_uploads, claimed_uploads, read_submission
 from placements.visit import open_visit
+from redactor import redact_url
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
-from tickets.filing import TEXT_FIELDS, Author, FilingRejected, add_followup, clean_text, file_ticket
+from tickets.filing import (
+    TEXT_FIELDS,
+    Author,
+    FilingRejected,
+    add_followup,
+    clean_text,
+    file_ticket,
+    required_by_category,
+)
 from tickets.models import ANSWER_KINDS, CATEGORIES
+from tickets.uploads import accepts_uploads
 
 bp = Blueprint("support", __name__, url_prefix="/placements/support")
 
@@ -54,6 +64,7 @@ def new_request():
 
 
 @bp.post("/submit")
+@accepts_uploads
 def submit():
     try:
         visitor = frame_tokens.read(request.args.get("f"), FORM)
@@ -70,6 +81,7 @@ def submit():
     try:
         fields, uploads = read_submission(request)
         frame_tokens.spend(visitor)
+        uploads += claimed_uploads(visitor, fields)
         ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
     except FilingRejected as rejected:
         typed = fields or rejected.fields
@@ -103,6 +115,7 @@ def show_request(number: str):
 
 
 @bp.post("/requests/<number>/followup")
+@accepts_uploads
 def followup(number: str):
     visitor = frame_tokens.read(request.args.get("f"), FORM)
     if frame_tokens.already_spent(visitor):
@@ -113,6 +126,7 @@ def followup(number: str):
     try:
         fields, uploads = read_submission(request, file_field="files")
         frame_tokens.spend(visitor)
+        uploads += claimed_uploads(visitor, fields)
         add_followup(ticket, fields.get("body", ""), uploads,
                      Author(visitor.user_id, visitor.user_name, visitor.user_email))
     except FilingRejected as rejected:
@@ -145,6 +159,7 @@ def render_form(
     reached: bool | None = None,
 ):
     """The request form: eligibility first, the auto-attached facts, then the fields, refilled after an error."""
+    attached = attached_uploads(visitor, values) if values else []
     typed = {key: values.get(key, "") for key in values} if values else {}
     operator = typed.get("operator_other") if typed.get("operator") == "other" else typed.get("operator")
     if reached is None:
@@ -162,6 +177,7 @@ def render_form(
         ctx=visitor.context,
         allowed=allowed,
         categories=CATEGORIES,
+        required_in=required_by_category(),
         values=typed,
         errors=rejected.errors if rejected else {},
         error_params=rejected.params if rejected else {},
@@ -171,6 +187,8 @@ def render_form(
         accept_file=accept_attribute("file"),
         max_mb=current_app.config["ATTACHMENT_MAX_MB"],
         after_video=AFTER_VIDEO,
+        attached_uploads=attached,
+        upload_field=UPLOAD_FIELD,
         reached=reached,
         lang=g.lang,
     ), (rejected.status if rejected else 200)
@@ -227,7 +245,7 @@ def _ticket(visitor: Visitor, number: str):
 def _snapshot(visitor: Visitor, fields: Any) -> dict[str, Any]:
     """The context as the placement saw it, plus the page the form's script reported."""
     context = dict(visitor.context)
-    reported = str(fields.get("page") or "")[:1024]
+    reported = redact_url(str(fields.get("page") or "")[:1024])
     if reported and reported != context.get("page"):
         context["page_reported"] = reported
     return context

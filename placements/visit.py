@@ -21,6 +21,7 @@ from b24.rest import PortalClient
 from database import db, utcnow
 from i18n import translate
 from placements.frame_tokens import Visitor
+from redactor import redact_url, redact_value
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     app_info: dict[str, Any] = {}
     reached = True
     try:
-        answer = _who_is_asking(client, frame)
+        answer = _who_is_asking(client, frame, portal)
         user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
         admin = answer.get("admin") in (True, "true", "Y", 1)
         app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
@@ -77,8 +78,9 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         },
         "user": {"id": user_id, "name": name, "email": email, "admin": admin},
         "lang": frame.ui_lang,
-        "placement": {"code": frame.placement, "options": _plain_options(frame.options)},
-        "page": (request.headers.get("Referer") or "")[:1024],
+        "placement": {"code": frame.placement, "options": redact_value(_plain_options(frame.options))},
+        # The portal page's URL may carry tokens in its query: only scheme, host and path are kept.
+        "page": redact_url((request.headers.get("Referer") or "")[:1024]),
         "browser": (request.headers.get("User-Agent") or "")[:512],
         "server_build": server_build(),
         "opened_at": utcnow().isoformat(timespec="seconds") + "Z",
@@ -102,9 +104,10 @@ def open_visit(frame: Frame, request: Request) -> Visit:
 _asked: TokenMemo[dict[str, Any]] = TokenMemo()
 
 
-def _who_is_asking(client: PortalClient, frame: Frame) -> dict[str, Any]:
+def _who_is_asking(client: PortalClient, frame: Frame, portal: Portal) -> dict[str, Any]:
+    # An answer remembered from before an uninstall is never reused (portal.revoked_at, read this request).
     return _asked.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
-                      lambda: client.batch(WHO_IS_ASKING)["result"])
+                      lambda: client.batch(WHO_IS_ASKING)["result"], portal.revoked_at)
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
@@ -138,7 +141,10 @@ def server_build() -> str:
 
 
 def _int(value: Any) -> int | None:
+    """A whole number from the portal's answer, None when absent or too large for our columns (a box portal
+    can answer anything)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -(2**31) <= number < 2**31 else None

@@ -1,12 +1,13 @@
-"""The sandbox's own pages: a list of portals and a portal that frames the app as Bitrix24 does."""
+"""The sandbox's own pages: a list of portals, a portal that frames the app as Bitrix24 does, and the mail caught."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from sandbox import platform
+from i18n import LANGUAGES, pick_language
+from sandbox import mailbox, platform
 from sandbox.state import SandboxPortal, SandboxState
 
 bp = Blueprint("sandbox", __name__, template_folder="../templates")
@@ -23,10 +24,58 @@ def _portal(slug: str) -> SandboxPortal:
     return portal
 
 
+# What each control did, said on the page it lands on (a flash line; ?done= keeps it stateless).
+DONE = ("created", "installed", "expire", "revoke", "rename", "update", "uninstall")
+
+
+@bp.before_request
+def _language() -> None:
+    """A portal's pages speak the portal's language; the others ?lang= or the browser's."""
+    slug = (request.view_args or {}).get("slug")
+    portal = _state().by_slug(slug) if slug else None
+    wanted = request.args.get("lang") or request.accept_languages.best_match(LANGUAGES)
+    g.lang = portal.lang if portal else pick_language(wanted)
+
+
 @bp.get("/")
 def index():
     state = _state()
-    return render_template("sandbox/index.html", portals=list(state.portals.values()), state=state)
+    return render_template("sandbox/index.html", portals=list(state.portals.values()), state=state, lang=g.lang)
+
+
+def _mail_dir():
+    directory = current_app.extensions.get("sandbox_mail_dir")
+    if directory is None:
+        abort(404, "This sandbox keeps no mail.")
+    return directory
+
+
+@bp.get("/mail")
+def mail():
+    """Every message the app sent while scripts/dev ran its mail catcher."""
+    return render_template("sandbox/mail.html", messages=mailbox.messages(_mail_dir()), lang=g.lang,
+                           catching=bool(current_app.config.get("SMTP_HOST")))
+
+
+@bp.get("/mail/<name>")
+def mail_message(name: str):
+    message = mailbox.message(_mail_dir(), name)
+    if message is None:
+        abort(404, "No such message.")
+    return render_template("sandbox/mail_message.html", message=message, lang=g.lang)
+
+
+@bp.get("/mail/<name>/html")
+def mail_html(name: str):
+    """The HTML part on its own, for the message page's frame: no scripts, nothing fetched."""
+    message = mailbox.message(_mail_dir(), name)
+    if message is None:
+        abort(404, "No such message.")
+    response = current_app.response_class(message.html, mimetype="text/html")
+    # No script runs and nothing is fetched (default-src 'none'); inline styles are how mail is styled.
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                                   "base-uri 'none'; form-action 'none'")
+    return response
 
 
 @bp.post("/portals")
@@ -34,14 +83,16 @@ def create_portal():
     name = request.form.get("name", "").strip() or None
     lang = request.form.get("lang", "ru") if request.form.get("lang") in ("ru", "en") else "ru"
     portal = _state().add_portal(name, lang=lang)
-    return redirect(url_for("sandbox.portal_page", slug=portal.slug))
+    return redirect(url_for("sandbox.portal_page", slug=portal.slug, done="created"))
 
 
 @bp.get("/p/<slug>/")
 def portal_page(slug: str):
     portal = _portal(slug)
     view = request.args.get("view", "app" if portal.installed else "market")
-    return render_template("sandbox/portal.html", portal=portal, view=view, state=_state())
+    done = request.args.get("done")
+    return render_template("sandbox/portal.html", portal=portal, view=view, state=_state(), lang=portal.lang,
+                           done=done if done in DONE else None)
 
 
 @bp.get("/p/<slug>/frame")
@@ -57,7 +108,7 @@ def frame(slug: str):
         abort(404, str(exc))
     from urllib.parse import urlencode
 
-    return render_template("sandbox/frame_post.html", action=f"{url}?{urlencode(query)}", form=form)
+    return render_template("sandbox/frame_post.html", action=f"{url}?{urlencode(query)}", form=form, lang=portal.lang)
 
 
 @bp.post("/p/<slug>/install-finished")
@@ -83,4 +134,5 @@ def action(slug: str):
         platform.uninstall(state, portal, clean=request.form.get("clean") == "1")
     else:
         abort(400, "Unknown action.")
-    return redirect(url_for("sandbox.portal_page", slug=portal.slug))
+    view = "market" if what == "uninstall" else None
+    return redirect(url_for("sandbox.portal_page", slug=portal.slug, view=view, done=what))

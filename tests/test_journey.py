@@ -100,3 +100,13 @@ def test_the_users_request_page_shows_the_confirmation_mail_went_out(mail_config
     log = _section(after, "deliveries")
     assert "anna@acme.uz" in log and "delivered" in log
     assert "vendor@desk.test" not in after.text  # the user sees only what was sent to them
+
+
+def test_the_confirmation_promises_the_number_by_mail_only_where_mail_goes_out(app_config, app, sandbox):
+    acme = _customer(app, sandbox, "quiet", "en")
+    filed = submit(open_support(sandbox, acme), good_fields(contact_email="anna@acme.uz"), [video_part()])
+    assert filed.status_code == 200 and 'id="ticket-number"' in filed.text
+    assert 'id="filed-mail"' not in filed.text and "will also be sent" not in filed.text
+    app.config.update({"SMTP_HOST": "127.0.0.1", "MAIL_FROM": "Didox24 Support <support@desk.test>"})
+    promised = submit(open_support(sandbox, acme), good_fields(contact_email="anna@acme.uz"), [video_part()])
+    assert "The number will also be sent to anna@acme.uz." in text_of(promised, "filed-mail")

@@ -10,8 +10,14 @@ def init_app(app: Flask) -> None:
     import tickets.messages  # noqa: F401  (strings)
     import tickets.models  # noqa: F401  (tables)
     import tickets.search  # noqa: F401  (the full-text index DDL)
-    from tickets.uploads import UploadRequest, sweep_uploads_command
+    from tickets.storage.cli import attachments_cli
+    from tickets.sweeping import sweep_uploads_command
+    from tickets.uploads import UploadRequest
 
     # Every request.form / request.files in the app streams uploads to disk under the attachment limits.
     app.request_class = UploadRequest
     app.cli.add_command(sweep_uploads_command)
+    app.cli.add_command(attachments_cli)
+    from tickets.media import poster_available
+
+    app.jinja_env.globals["poster_available"] = poster_available

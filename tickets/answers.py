@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from database import db, utcnow
 from delivery import outbox
 from tickets.models import ANSWER_KINDS, TICKET_STATUSES, Reply, Ticket
+from tickets.status import AFTER_STAFF_ANSWER, follow_the_work, move
 
 MAX_BODY = 20_000
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+\-_]{0,31}$")
@@ -72,6 +73,8 @@ def answer(ticket: Ticket, staff: StaffMember, kind: str, body: str, data: dict[
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.updated_at = now
+    # The answer itself tells the user; the status move is history only (no second mail).
+    follow_the_work(ticket, AFTER_STAFF_ANSWER, staff.id)
     db.session.flush()
     outbox.notify(ticket, "staff_reply", reply)
     return reply
@@ -94,20 +97,9 @@ def change_status(ticket: Ticket, staff: StaffMember, status: str) -> Reply | No
     """Move the ticket to ``status``; the user is told. Returns the internal history line, or None if unchanged."""
     if status not in TICKET_STATUSES:
         raise AnswerInvalid({"status": "status_unknown"})
-    if status == ticket.status:
+    line = move(ticket, status, staff.id)
+    if line is None:
         return None
-    old = ticket.status
-    ticket.status = status
-    now = utcnow()
-    ticket.updated_at = now
-    if status in ("resolved", "closed"):
-        ticket.resolved_at = ticket.resolved_at or now
-    else:
-        ticket.resolved_at = None
-    # The change itself is visible to the user through the ticket's status; this line is the console's history.
-    line = Reply(author="system", staff_user_id=staff.id, kind="status_changed", body="",
-                 data={"from": old, "to": status}, internal=True)
-    ticket.replies.append(line)
     db.session.flush()
     outbox.notify(ticket, "status_changed", None)
     return line

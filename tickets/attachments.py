@@ -40,7 +40,9 @@ from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 
 from database import db
 from tickets.models import Attachment, Reply, Ticket
+from tickets.ranged import ranged_response
 from tickets.sniffing import FILE_TYPES, VIDEO_TYPES, identify
+from tickets.storage import current_store
 from tickets.uploads import (
     CHUNK,
     AttachmentRejected,
@@ -56,7 +58,8 @@ from tickets.uploads import (
 )
 
 __all__ = [
-    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "allowed_label", "attach", "discard",
+    "ALLOWED_TYPES", "AttachmentRejected", "StoredFile", "accept_attribute", "allowed_label", "attach", "check_stored",
+    "discard",
     "parse_upload_request", "send_attachment", "storage_path", "store_upload", "sweep_incoming", "upload_limits",
     "uploaded_files",
 ]
@@ -82,6 +85,8 @@ class StoredFile:
     content_type: str  # sniffed from the bytes
     size: int
     sha256: str
+    # Finished over tus (tickets.resumable): its upload row owns the file until a ticket records it.
+    from_upload: bool = False
 
 
 def uploaded_files(files: MultiDict, field: str) -> list[FileStorage]:
@@ -107,7 +112,7 @@ def allowed_label(role: str) -> str:
 
 
 def storage_path(storage_name: str) -> Path:
-    """Where a stored file lives; the name is ours (hex), checked so a bad database value cannot escape."""
+    """Where a file of the local store lives; the name is ours (hex), checked so a bad database value cannot escape."""
     if not (storage_name and storage_name.isalnum()):
         raise NotFound()
     return attachment_dir() / storage_name
@@ -134,10 +139,18 @@ def store_upload(file: FileStorage, role: str) -> StoredFile:
                 415, f"attachment_wrong_type_{role}", name=name, allowed=_ALLOWED_LABELS[role]
             )
         storage_name = secrets.token_hex(16)
-        incoming.claim(attachment_dir() / storage_name)
+        incoming.claim(current_store(), storage_name)
     finally:
         incoming.close()  # deletes the temp file unless it was claimed
     return StoredFile(storage_name, name, content_type, size, sha256)
+
+
+def check_stored(stored: StoredFile, role: str) -> StoredFile:
+    """A file kept earlier (over tus), checked against the role it is attached as: 415 when its type does not fit."""
+    if stored.content_type not in ALLOWED_TYPES.get(role, frozenset()):
+        name = stored.original_name
+        raise AttachmentRejected(415, f"attachment_wrong_type_{role}", name=name, allowed=_ALLOWED_LABELS[role])
+    return stored
 
 
 def _on_disk(file: FileStorage, name: str) -> IncomingFile:
@@ -179,8 +192,14 @@ def attach(ticket: Ticket, stored: StoredFile, role: str, reply: Reply | None = 
 
 
 def discard(stored: StoredFile) -> None:
-    """Delete a stored file that will not be recorded (the form failed after the upload was kept)."""
-    storage_path(stored.storage_name).unlink(missing_ok=True)
+    """Delete a stored file that will not be recorded (the form failed after the upload was kept).
+
+    A file that came over tus stays: its upload row still owns it, so the form shown again keeps it attached
+    (and the sweep deletes it if nobody sends it).
+    """
+    if stored.from_upload:
+        return
+    current_store().delete(stored.storage_name)
 
 
 def _filename_params(attachment: Attachment) -> dict[str, str]:
@@ -201,10 +220,27 @@ def send_attachment(attachment: Attachment, *, download: bool = False) -> Respon
     Content-Disposition carrying the display name (RFC 5987 ``filename*`` when not ASCII), and a sandboxing
     CSP so even a text file cannot run anything on our origin.
     """
+    store = current_store()
+    as_download = download or attachment.content_type not in _INLINE_TYPES
+    if store.kind != "local":
+        response = ranged_response(store, attachment.storage_name, mimetype=attachment.content_type,
+                                   etag=attachment.sha256, last_modified=attachment.created_at)
+    else:
+        response = _send_local(attachment, as_download)
+    disposition = "attachment" if as_download else "inline"
+    response.headers.set("Content-Disposition", disposition, **_filename_params(attachment))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if attachment.content_type != "application/pdf":  # the browser's PDF viewer does not run in a CSP sandbox
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _send_local(attachment: Attachment, as_download: bool) -> Response:
     path = storage_path(attachment.storage_name)
     if not path.is_file():
         raise NotFound()
-    as_download = download or attachment.content_type not in _INLINE_TYPES
     try:
         response = send_file(
             os.fspath(path),
@@ -220,11 +256,4 @@ def send_attachment(attachment: Attachment, *, download: bool = False) -> Respon
         # Answered here, not by the app's error page, which would drop the Content-Range a player needs.
         response = Response(status=416, headers={"Content-Range": f"bytes */{path.stat().st_size}"})
         response.headers["Accept-Ranges"] = "bytes"
-    disposition = "attachment" if as_download else "inline"
-    response.headers.set("Content-Disposition", disposition, **_filename_params(attachment))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if attachment.content_type != "application/pdf":  # the browser's PDF viewer does not run in a CSP sandbox
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

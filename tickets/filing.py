@@ -12,10 +12,13 @@ from b24.models import Portal
 from contracts.eligibility import Eligibility, eligibility
 from database import db, utcnow
 from delivery import outbox
+from redactor import redact_value
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
+from tickets.status import AFTER_USER_FOLLOWUP, follow_the_work
 
-# (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs.
+# (role, upload) pairs: role "video" for the screen recording, "file" for screenshots and logs. An upload is a
+# multipart file (FileStorage) or a file already finished over tus (attachments.StoredFile, see tickets.resumable).
 Uploads = Iterable[tuple[str, Any]]
 
 OTHER_OPERATOR = "other"
@@ -36,6 +39,15 @@ REQUIRED = {
     "contract": ("what_done",),
 }
 NEEDS_VIDEO = ("error",)
+
+
+def required_by_category() -> dict[str, tuple[str, ...]]:
+    """For each form field, the categories that require it: the form marks a field only for those."""
+    fields: dict[str, tuple[str, ...]] = {}
+    for category in CATEGORIES:
+        for name in (*REQUIRED.get(category, ()), "contact_email", *(("video",) if category in NEEDS_VIDEO else ())):
+            fields[name] = (*fields.get(name, ()), category)
+    return fields
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 TELEGRAM = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
@@ -144,7 +156,7 @@ def file_ticket(portal: Portal, context: dict[str, Any], fields: Mapping[str, An
             language=str(context.get("lang") or "en")[:8],
             b24_user_id=_int((context.get("user") or {}).get("id")),
             user_name=(str((context.get("user") or {}).get("name") or "")[:255] or None),
-            context=context,
+            context=redact_value(context),  # stored as it may be shown and sent: no token, no URL query
         )
         db.session.add(ticket)
         db.session.flush()
@@ -181,6 +193,7 @@ def add_followup(ticket: Ticket, body: str, files: Uploads = (), author: Author 
         db.session.flush()
         _attach_all(ticket, stored, reply)
         ticket.updated_at = utcnow()
+        follow_the_work(ticket, AFTER_USER_FOLLOWUP)  # the user answered: the vendor's turn again
         outbox.notify(ticket, "user_followup", reply)
         db.session.commit()
     except BaseException:
@@ -202,7 +215,10 @@ def _web_url(value: str) -> bool:
 
 def _present(files: Uploads) -> list[tuple[str, Any]]:
     """Drop the empty file inputs a browser sends when nothing was chosen."""
-    return [(role, upload) for role, upload in files if upload is not None and getattr(upload, "filename", "")]
+    return [
+        (role, upload) for role, upload in files
+        if upload is not None and (getattr(upload, "filename", "") or getattr(upload, "storage_name", ""))
+    ]
 
 
 def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = None) -> list[tuple[str, Any]]:
@@ -215,6 +231,9 @@ def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = No
     stored: list[tuple[str, Any]] = []
     for role, upload in uploads:
         try:
+            if isinstance(upload, attachments.StoredFile):  # finished over tus: already kept, hashed and sniffed
+                stored.append((role, attachments.check_stored(upload, role)))
+                continue
             stored.append((role, attachments.store_upload(upload, role)))
         except attachments.AttachmentRejected as exc:
             _discard_all(stored)

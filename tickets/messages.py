@@ -45,3 +45,49 @@ register({
     ),
 })
 # --- end of attachments ----------------------------------------------------------------------------------
+
+# --- Resumable uploads over tus (tickets/resumable.py) ---------------------------------------------------
+register({
+    "upload_length_required": (
+        "Загрузка не начата: клиент не сообщил размер файла (Upload-Length).",
+        "The upload was not started: the client did not say how large the file is (Upload-Length).",
+    ),
+    "upload_bad_header": (
+        "Заголовок {header} задан неверно.",
+        "The {header} header is missing or not valid.",
+    ),
+    "upload_bad_role": (
+        "Неизвестное назначение файла: укажите video или file.",
+        "Unknown purpose of the file: say video or file.",
+    ),
+    "upload_offset_mismatch": (
+        "Часть файла пришла не с того места: сервер получил {offset} байт. Загрузка продолжится с этого места.",
+        "This part of the file does not continue where the server is: it holds {offset} bytes. "
+        "The upload goes on from there.",
+    ),
+    "upload_past_length": (
+        "Пришло больше данных, чем объявленный размер файла ({length} байт); эта часть не принята.",
+        "More data arrived than the file's declared size ({length} bytes); this part was not accepted.",
+    ),
+    "upload_locked": (
+        "Эта загрузка уже идёт в другом запросе. Подождите немного и продолжите.",
+        "This upload is being written by another request. Wait a moment and go on.",
+    ),
+    "upload_not_found": (
+        "Загрузка не найдена: она удалена, устарела или принадлежит другой форме.",
+        "Upload not found: it was deleted, it expired, or it belongs to another form.",
+    ),
+    "upload_unfinished": (
+        "Файл «{name}» ещё загружается. Дождитесь окончания загрузки и отправьте форму.",
+        "The file “{name}” is still uploading. Wait until it is complete, then send the form.",
+    ),
+    "upload_wrong_content_type": (
+        "Части файла принимаются только как application/offset+octet-stream.",
+        "File parts are accepted only as application/offset+octet-stream.",
+    ),
+    "upload_unsupported_version": (
+        "Поддерживается только протокол tus 1.0.0.",
+        "Only the tus protocol 1.0.0 is supported.",
+    ),
+})
+# --- end of resumable uploads ----------------------------------------------------------------------------

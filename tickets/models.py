@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from b24.models import Portal
@@ -128,3 +128,33 @@ class TicketSequence(db.Model):
     prefix: Mapped[str] = mapped_column(String(16))
     year: Mapped[int]
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+class ResumableUpload(db.Model):
+    """A file arriving over tus (tickets.resumable) before a submission attaches it to a ticket.
+
+    Bound to the portal and the user the form token named; ``form_nonce`` is the form that created it
+    (files per form are counted by it). ``storage_name`` is chosen at creation and becomes the attachment's.
+    """
+
+    __tablename__ = "resumable_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # the unguessable id in the upload URL
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id", ondelete="CASCADE"), index=True)
+    b24_user_id: Mapped[int | None]
+    form_nonce: Mapped[str] = mapped_column(String(48), index=True)
+    role: Mapped[str] = mapped_column(String(8), default="file")  # video | file
+    original_name: Mapped[str] = mapped_column(String(255))
+    length: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the store needs to go on (an S3 multipart upload id and its parts); empty for the local folder.
+    store_state: Mapped[dict] = mapped_column(JSON, default=dict)
+    content_type: Mapped[str | None] = mapped_column(String(100))  # sniffed once the last byte is in
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None]
+    # A PATCH holds the upload until then, so two requests never write the same bytes at once.
+    locked_until: Mapped[datetime | None]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

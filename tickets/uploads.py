@@ -7,14 +7,13 @@ import os
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
-import click
-from flask import Request, current_app
-from flask.cli import with_appcontext
+from flask import Request, current_app, g
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
@@ -114,14 +113,6 @@ def sweep_incoming(older_than: float = 24 * 3600) -> int:
     return removed
 
 
-@click.command("sweep-uploads")
-@click.option("--hours", default=24.0, show_default=True, help="Delete unfinished uploads older than this.")
-@with_appcontext
-def sweep_uploads_command(hours: float) -> None:
-    """Delete unfinished upload parts left in ATTACHMENT_DIR/.incoming by a killed worker."""
-    click.echo(f"removed {sweep_incoming(hours * 3600)} unfinished upload part(s)")
-
-
 def attachment_dir() -> Path:
     path = Path(current_app.config["ATTACHMENT_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -170,11 +161,10 @@ class IncomingFile:
         self.text.feed(data)
         return self._file.write(data)
 
-    def claim(self, target: Path) -> None:
-        """Move the finished upload to its place in the store; from now on closing does not delete it."""
+    def claim(self, store: Any, name: str) -> None:
+        """Hand the finished upload to the attachment store; if the store moved it, closing no longer deletes it."""
         self._file.close()
-        os.replace(self.path, target)
-        self.claimed = True
+        self.claimed = store.keep_file(os.fspath(self.path), name)
 
     def close(self) -> None:
         self._file.close()
@@ -281,7 +271,7 @@ class _MultipartReceiver:
     def _reject(self, stream: IO[bytes], status: int, key: str, drain: bool = True, **params: Any) -> None:
         self._discard_all()
         if drain:
-            _drain(stream, self.limits.drain_bytes)
+            drain_body(stream, self.limits.drain_bytes)
         raise AttachmentRejected(status, key, form=self.cls(self.fields), **params)
 
     def _discard_all(self) -> None:
@@ -296,7 +286,7 @@ def _part_charset(part: Field) -> str:
     return charset if charset in {"ascii", "us-ascii", "utf-8", "iso-8859-1"} else "utf-8"
 
 
-def _drain(stream: IO[bytes], limit: int, seconds: float = 10.0) -> None:
+def drain_body(stream: IO[bytes], limit: int, seconds: float = 10.0) -> None:
     """Read and drop what the client is still sending, up to a bound.
 
     A server that answers 413 and closes while the body is still arriving makes the client see a connection
@@ -366,16 +356,39 @@ def load_form(request: Request) -> None:
     request.__dict__.update(stream=stream, form=form, files=files)
 
 
-class UploadRequest(Request):
-    """The app's request class: ``request.form`` / ``request.files`` never buffer an upload in memory.
+def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as an upload endpoint: its multipart body may stream to disk past MAX_BODY_KB.
 
-    Installed by ``tickets.init_app``; any view (or frame verification) touching ``request.form`` on a
-    multipart body gets files streamed to ATTACHMENT_DIR/.incoming under the attachment limits, or an
-    AttachmentRejected (413/400) that the app's error handler renders as a clear message.
+    Only after the view has checked the request's signed form token (``g.form_token_checked``); before that,
+    and on every unmarked view, a body is an ordinary one and ops.security bounds it by MAX_BODY_KB.
+    """
+    view.accepts_uploads = True  # type: ignore[attr-defined]
+    return view
+
+
+def streams_uploads(request: Request) -> bool:
+    """Whether this request may write files to ATTACHMENT_DIR: a marked view whose form token was checked."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accepts_uploads", False) and g.get("form_token_checked"))
+
+
+class UploadRequest(Request):
+    """The app's request class: a multipart upload is streamed to disk, never buffered in memory, and only where
+    allowed.
+
+    Installed by ``tickets.init_app``. On an upload endpoint, once its form token is checked, ``request.form``
+    streams files to ATTACHMENT_DIR/.incoming under the attachment limits, or raises AttachmentRejected (413/400)
+    that the app's error handler renders as a clear message. Anywhere else the body is parsed as Werkzeug does,
+    within MAX_BODY_KB, and nothing reaches the attachment folder.
     """
 
     def _load_form_data(self) -> None:
-        load_form(self)
+        if streams_uploads(self):
+            load_form(self)
+            return
+        if self.max_content_length is None:
+            self.max_content_length = current_app.config["MAX_BODY_KB"] * 1024
+        super()._load_form_data()
 
 
 def parse_upload_request(request: Request) -> tuple[MultiDict, MultiDict]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import g, render_template
+from werkzeug.exceptions import BadRequest
 
 from console.guard import PREFIX
+
+MAX_NEXT_LENGTH = 2048
 
 
 def render(template: str, status: int = 200, **context) -> tuple[str, int]:
@@ -13,10 +18,24 @@ def render(template: str, status: int = 200, **context) -> tuple[str, int]:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a console path may follow sign-in or a language switch (no open redirect)."""
-    if target and target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a console path may follow sign-in or a language switch (no open redirect).
+
+    Another site's address is ignored (None); a target with control characters, which could split the
+    ``Location`` header, or too long to be one of our pages, is a 400 with a clear message.
+    """
+    if not target:
+        return None
+    if len(target) > MAX_NEXT_LENGTH or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        raise BadRequest("The next= address is not a console page.")
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        raise BadRequest("The next= address is not a console page.") from None
+    if parts.scheme or parts.netloc or "\\" in target or target.startswith("//"):
+        return None
+    if parts.path != PREFIX and not parts.path.startswith(PREFIX + "/"):
+        return None
+    return target
 
 
 def notice(kind: str, key: str, **params) -> None:

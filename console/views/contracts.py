@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import abort, g, redirect, request, url_for
@@ -45,7 +46,17 @@ def _contract_form(contract: Contract) -> dict[str, str]:
 
 @bp.get("/contracts/new")
 def contract_new() -> ResponseReturnValue:
-    return render("console/contract_form.html", contract=None, form={"reaction_hours": "24"}, errors={})
+    today = utcnow().date()
+    # A contract usually runs a year from today; the dates are filled in so only what differs is typed.
+    form = {"reaction_hours": "24", "valid_from": today.isoformat(), "valid_to": _a_year_after(today).isoformat()}
+    return render("console/contract_form.html", contract=None, form=form, errors={})
+
+
+def _a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _save(change: Callable[[Any], object], template: str, back: str, saved: str, **page: Any) -> ResponseReturnValue:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import Response, abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -16,11 +16,13 @@ from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
 from paging import clamp
+from redactor import redact_value
 from releases import answers as release_answers
 from tickets import answers
 from tickets.attachments import send_attachment
 from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
 from tickets.inbox import ticket_by_number as find_ticket
+from tickets.media import poster
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
 
 
@@ -96,7 +98,7 @@ def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | Non
     return render(
         "console/ticket.html", status, ticket=ticket, contract=contract, promised_hours=promised,
         reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
-        context=context_rows(ticket.context or {}), staff_by_id=staff_directory(),
+        context=context_rows(redact_value(ticket.context or {})), staff_by_id=staff_directory(),
         answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
         delivery_entries=delivery_log(ticket),
     )
@@ -171,6 +173,18 @@ def ticket_attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     if attachment is None or attachment.ticket_id != item.id:
         abort(404, description="No such attachment.")
     return send_attachment(attachment)
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>/poster")
+def ticket_attachment_poster(number: str, attachment_id: int) -> ResponseReturnValue:
+    """The video's first frame as a JPEG (tickets.media); 404 where ffmpeg is missing or cannot read it."""
+    item = _ticket_or_404(number)
+    attachment = db.session.get(Attachment, attachment_id)
+    image = poster(attachment) if attachment is not None and attachment.ticket_id == item.id else None
+    if image is None:
+        abort(404, description="No poster for this attachment.")
+    return Response(image, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
 @bp.post("/tickets/<number>/deliveries/retry")

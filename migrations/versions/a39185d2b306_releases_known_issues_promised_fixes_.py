@@ -1,7 +1,7 @@
 """releases, known issues, promised fixes; full-text search and open-ticket counts
 
 Revision ID: a39185d2b306
-Revises: 91ddad40e658
+Revises: 2d28816800bc
 Create Date: 2026-12-01 21:15:04.144910
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a39185d2b306'
-down_revision = '91ddad40e658'
+down_revision = '2d28816800bc'
 branch_labels = None
 depends_on = None
 

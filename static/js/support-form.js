@@ -19,6 +19,15 @@
   }
   operator.addEventListener("change", showOperatorState);
 
+  // Required marks follow the chosen category, as the server renders them for the first one.
+  var category = document.getElementById("category");
+  category.addEventListener("change", function () {
+    document.querySelectorAll("[data-required-in]").forEach(function (label) {
+      var cats = label.getAttribute("data-required-in").split(" ");
+      label.classList.toggle("required", cats.indexOf(category.value) >= 0);
+    });
+  });
+
   var sizeError = document.getElementById("client-size-error");
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
   form.addEventListener("submit", function (event) {

@@ -177,8 +177,8 @@ def test_a_deactivated_account_loses_its_session(app, client, console, staff):
 
 
 def test_create_user_command_hashes_the_password_and_sets_the_flag(app, runner):
-    result = runner.invoke(args=["console", "create-user", "Sec@Vendor.test", "--name", "Sam Sec", "--vulnerabilities"],
-                           input="a long secret phrase\na long secret phrase\n")
+    result = runner.invoke(args=["console", "create-user", "Sec@Vendor.test", "--name", "Sam Sec", "--vulnerabilities",
+                                 "--password-stdin"], input="a long secret phrase\n")
     assert result.exit_code == 0, result.output
     assert "a long secret phrase" not in result.output
     with app.app_context():
@@ -186,6 +186,25 @@ def test_create_user_command_hashes_the_password_and_sets_the_flag(app, runner):
         assert user.can_see_vulnerabilities and user.password_hash != "a long secret phrase"
     client = app.test_client()
     assert _login(client, "sec@vendor.test", "a long secret phrase").status_code == 302
+
+
+def test_create_user_takes_the_password_as_an_option_and_says_what_it_needs_without_one(app, runner):
+    given = runner.invoke(args=["console", "create-user", "opt@vendor.test", "--name", "Opt", "--password",
+                                "another long secret"])
+    assert given.exit_code == 0, given.output
+    assert _login(app.test_client(), "opt@vendor.test", "another long secret").status_code == 302
+    missing = runner.invoke(args=["console", "create-user", "none@vendor.test", "--name", "None"], input="")
+    assert missing.exit_code == 2
+    assert "--password" in missing.output and "--password-stdin" in missing.output
+    assert "Aborted" not in missing.output
+    both = runner.invoke(args=["console", "create-user", "both@vendor.test", "--name", "B", "--password",
+                               "another long secret", "--password-stdin"], input="x\n")
+    assert both.exit_code == 2 and "not both" in both.output
+    helptext = runner.invoke(args=["console", "create-user", "--help"]).output
+    assert "--password-stdin" in helptext and "--password TEXT" in helptext
+    with app.app_context():
+        emails = set(db.session.execute(select(StaffUser.email)).scalars())
+    assert emails == {"opt@vendor.test"}
 
 
 def test_create_user_refuses_a_short_password_and_a_duplicate(app, runner, staff):

@@ -127,3 +127,22 @@ def test_operators_are_added_edited_and_deleted(app, console):
     console.post(f"/console/operators/{cash}/delete")
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Operator)).scalar_one() == 1
+
+
+def test_a_new_contract_runs_a_year_from_today_so_number_customer_and_portal_are_enough(app, console, make_portal):
+    """The form as a browser sends it: its own defaults (dates, hours) plus what the person typed."""
+    import re
+
+    make_portal("shop.bitrix24.ru")
+    page = console.get("/console/contracts/new", headers=EN).get_data(as_text=True)
+    defaults = dict(re.findall(r'<input class="input" id="(\w+)" name="\w+" type="[a-z]+" value="([^"]*)"', page))
+    today = utcnow().date()
+    assert defaults["valid_from"] == today.isoformat()
+    a_year_on = today.replace(year=today.year + 1, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    assert defaults["valid_to"] == a_year_on.isoformat()
+    assert re.search(r'<label for="valid_from" class="required">', page)  # what is needed is marked
+    typed = {**defaults, "number": "SUP-MIN-1", "customer": "Shop LLC", "portal": "shop.bitrix24.ru"}
+    assert console.post("/console/contracts/new", typed).status_code == 302
+    with app.app_context():
+        contract = db.session.execute(select(Contract).where(Contract.number == "SUP-MIN-1")).scalar_one()
+        assert (contract.valid_to - contract.valid_from).days in (365, 366) and contract.reaction_hours == 24

@@ -122,16 +122,20 @@ def test_answer_fixed_in_version_is_stored_for_the_user_and_starts_the_reaction_
     assert response.status_code == 302
     with app.app_context():
         ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00101")).scalar_one()
-        reply = ticket.replies[-1]
+        reply, moved = ticket.replies[-2:]
         assert (reply.author, reply.kind, reply.internal, reply.data) == ("staff", "fixed_in_version", False,
                                                                          {"version": "2.4.1"})
+        # The answer hands the ticket to the user, and the history says so.
+        assert ticket.status == "waiting_for_user"
+        assert (moved.kind, moved.internal, moved.data) == (
+            "status_changed", True, {"from": "new", "to": "waiting_for_user", "automatic": True})
         assert reply.staff_user_id == staff.id
         first = ticket.first_response_at
         assert first is not None and 9.9 < (first - ticket.created_at).total_seconds() / 3600 < 10.1
     console.post("/console/tickets/TU-2026-00101/answer", {"kind": "consultation", "body": "More detail."})
     with app.app_context():
         ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00101")).scalar_one()
-        assert ticket.first_response_at == first and len(ticket.replies) == 2
+        assert ticket.first_response_at == first and len(ticket.replies) == 3  # no second move
     html = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
     assert "Fixed in version" in html and "2.4.1" in html and "10.0 h" in html
     assert "is-overdue" not in console.get("/console/tickets?overdue=1").get_data(as_text=True)
@@ -287,3 +291,35 @@ def test_dead_deliveries_are_shown_and_can_be_retried_from_the_ticket_page(app, 
         assert (message.state, message.attempts) == ("pending", 0)
     page = console.get("/console/tickets/TU-2026-00101", headers=EN).get_data(as_text=True)
     assert "Failed messages are queued again." in page and 'id="retry-deliveries"' not in page
+
+
+def test_the_status_follows_the_work_and_the_history_shows_each_move(app, console, desk):
+    """An answer hands a new ticket to the user; the user's follow-up hands it back; another answer, to the user."""
+    from tickets.filing import Author, add_followup
+
+    def status() -> str:
+        with app.app_context():
+            return db.session.execute(select(Ticket.status).where(Ticket.number == "TU-2026-00102")).scalar_one()
+
+    console.post("/console/tickets/TU-2026-00102/answer", {"kind": "consultation", "body": "Try the new form."})
+    assert status() == "waiting_for_user"
+    with app.app_context():
+        ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00102")).scalar_one()
+        add_followup(ticket, "It still spins.", author=Author(7, "Ivan Sidorov"))
+    assert status() == "in_progress"
+    console.post("/console/tickets/TU-2026-00102/answer", {"kind": "workaround", "body": "Clear the cache."})
+    assert status() == "waiting_for_user"
+
+    html = console.get("/console/tickets/TU-2026-00102", headers=EN).get_data(as_text=True)
+    moves = re.findall(r'data-kind="status_changed">.*?<p>(.*?)</p>', html, re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", "", m).split()) for m in moves] == [
+        "new → waiting for the user (as the work moved)",
+        "waiting for the user → in progress (as the work moved)",
+        "in progress → waiting for the user (as the work moved)",
+    ]
+    assert "Ivan Sidorov" in html and "c_answer_" not in html
+    with app.app_context():
+        ticket = db.session.execute(select(Ticket).where(Ticket.number == "TU-2026-00102")).scalar_one()
+        # The reaction time is the first answer's, whatever the moves after it.
+        first, second = [r.created_at for r in ticket.replies if r.author == "staff"]
+        assert abs((ticket.first_response_at - first).total_seconds()) < 1 and ticket.first_response_at < second

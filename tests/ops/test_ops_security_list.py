@@ -10,7 +10,8 @@ LIST = ROOT / "docs" / "security-tests.md"
 REFERENCE = re.compile(r"`(tests/[\w/]+\.py)?(?:::(\w+))?[^`]*`")
 CASES = ("Forged events", "Forged frame requests", "CSRF", "Framing of the console", "Path traversal",
          "Oversized bodies", "Header injection", "SQL injection", "Template injection", "Another portal",
-         "leakage in logs and pages")
+         "leakage in logs and pages", "Installing without being an admin", "A portal's status", "Malformed input",
+         "Property-based fuzzing")
 
 
 def references() -> list[tuple[str, str]]:

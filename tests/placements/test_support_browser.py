@@ -23,6 +23,9 @@ def file_a_request_in_the_browser(app, sandbox, browser, *, name: str, lang: str
     page.click("#placement-CRM_DEAL_DETAIL_TOOLBAR")
     frame = page.frame_locator("#app-frame")
     frame.locator("#support-form").wait_for()
+    assert portal.domain in frame.locator("#ctx-summary").inner_text()  # the context is one line until opened
+    assert frame.locator("#ctx-placement").is_hidden()
+    frame.locator("#ctx-summary").click()
     assert "ID=8061" in frame.locator("#ctx-placement").inner_text()
     assert frame.locator("#contract_number").input_value() == f"SUP-{name.upper()}"
     assert frame.locator("#contact_email").input_value() == f"anna@{portal.domain}"

@@ -63,8 +63,9 @@ def test_update_3_to_4_resolves_exactly_the_tickets_release_4_fixes(mail_config,
 
     assert [r.status_code for r in responses] == [200]
     statuses = {n: ticket_of(app, n).status for n in (ru_fixed, en_fixed, later, unanswered, via_issue, other_portal)}
-    assert statuses == {ru_fixed: "resolved", en_fixed: "resolved", later: "new", unanswered: "new",
-                        via_issue: "resolved", other_portal: "new"}
+    # An answered ticket waits for its user (tickets.status); only the update moves it on to resolved.
+    assert statuses == {ru_fixed: "resolved", en_fixed: "resolved", later: "waiting_for_user", unanswered: "new",
+                        via_issue: "resolved", other_portal: "waiting_for_user"}
     drain(app)
     user_mails = [(to, mail) for to, mail in mailbox.messages if "vendor@desk.test" not in to]
     assert sorted(to[0] for to, _ in user_mails) == ["ivan@acme.test", "john@acme.test", "kate@acme.test"]

@@ -26,7 +26,7 @@ from tickets.attachments import (
     uploaded_files,
 )
 from tickets.models import Attachment, Ticket
-from tickets.uploads import IncomingFile
+from tickets.uploads import IncomingFile, accepts_uploads
 
 
 def _routes(app) -> None:
@@ -73,8 +73,10 @@ def _routes(app) -> None:
         return send_attachment(db.get_or_404(Attachment, attachment_id), download="download" in request.args)
 
     @app.post("/_test/form-first")
+    @accepts_uploads
     def form_first():
-        # Frame verification reads request.form before any upload code runs: files must still stream to disk.
+        # An upload endpoint that has checked its form token may read request.form first: files still stream.
+        g.form_token_checked = True
         first = request.form.get("a")
         return jsonify(a=first, streamed=[isinstance(f.stream, IncomingFile) for f in request.files.values()])
 
@@ -323,7 +325,7 @@ def test_reading_request_form_first_still_streams_files_to_disk(app, server):
 
 
 @pytest.fixture
-def stored_video(app, server):
+def stored_video(store, app, server):  # served the same from the local folder and from S3
     video = samples.mp4(5000)
     response = requests.post(
         _upload_url(server), files={"video": ("Ошибка оплаты.mp4", video, "video/mp4")}, timeout=10
@@ -387,8 +389,11 @@ def test_a_text_log_is_served_as_inert_plain_text(app, server):
 
 def test_a_missing_stored_file_is_404_not_a_crash(app, stored_video):
     url, _ = stored_video
-    for path in _files_on_disk(app):
-        os.remove(path)
+    with app.app_context():
+        from tickets.storage import current_store
+
+        for name in current_store().names():
+            current_store().delete(name)
     assert requests.get(url, timeout=10).status_code == 404
 
 
