@@ -51,8 +51,8 @@ def test_an_answer_picks_a_release_and_the_release_lists_portals_still_below(app
     assert answered.status_code == 302 and unknown.status_code == 400
     with app.app_context():
         fix = db.session.execute(select(TicketFix)).scalar_one()
-        assert (fix.release_id, next(r for r in fix.ticket.replies if r.kind == "fixed_in_version").data) == (release_id, {"version": "2.5.0",
-                                                                              "release_version": 4})
+        answer = next(r for r in fix.ticket.replies if r.kind == "fixed_in_version")
+        assert (fix.release_id, answer.data) == (release_id, {"version": "2.5.0", "release_version": 4})
     below = console.get(f"/console/releases/{release_id}", headers=EN).get_data(as_text=True)
     assert 'data-portal="shop.bitrix24.ru"' in below
 
