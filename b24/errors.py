@@ -20,6 +20,13 @@ class RequestRefused(B24Error):
     status = 401
 
 
+class PaymentRequired(RequestRefused):
+    """The OAuth server answered PAYMENT_REQUIRED: the app's trial or paid period has ended on that portal
+    (b24restdocs settings/oauth/error-codes.md)."""
+
+    status = 402
+
+
 class BadFrameRequest(B24Error):
     """A frame request that is malformed (a field missing, options not JSON)."""
 

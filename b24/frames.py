@@ -9,6 +9,7 @@ from typing import Any
 from flask import Request
 
 from b24 import sdk
+from b24.domains import normalise_domain
 from b24.errors import BadFrameRequest, RequestRefused
 from b24.memo import TokenMemo
 from b24.oauth import OAuthServer
@@ -54,7 +55,7 @@ class Frame(_Posted):
 def read_frame(request: Request) -> _Posted:
     """The posted fields, or BadFrameRequest naming what is missing or malformed."""
     args, form = request.args, request.form
-    domain = (args.get("DOMAIN") or form.get("DOMAIN") or "").strip().lower()
+    domain = normalise_domain(args.get("DOMAIN") or form.get("DOMAIN"))
     missing = [
         name
         for name, value in (("DOMAIN", domain), ("AUTH_ID", form.get("AUTH_ID")), ("member_id", form.get("member_id")))
@@ -111,7 +112,7 @@ def verify_frame(request: Request) -> Frame:
     install = info.install
     if install.member_id != posted.member_id:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")
-    if install.domain.lower() != posted.domain:
+    if normalise_domain(install.domain) != posted.domain:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
     allow_framing_by(posted.domain, posted.protocol)  # this portal, and only it, may frame the page
     set_log_context(member_id=posted.member_id)

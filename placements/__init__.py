@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     import placements.models  # noqa: F401  (tables)
     from placements.home import bp as home
     from placements.support import bp as support
+    from placements.unpaid import init_app as unpaid_page
 
     app.register_blueprint(home)
     app.register_blueprint(support)
+    unpaid_page(app)

@@ -32,7 +32,8 @@ def test_install_remembers_portal_binds_handlers_and_finishes(app, sandbox, live
     bound = {(p["key"], p["handler"]) for p in acme.placements}
     assert ("CRM_DEAL_DETAIL_TOOLBAR", f"{live_app}/placements/support") in bound
     events = {(e["key"], e["handler"]) for e in acme.events}
-    assert events == {(name, f"{live_app}/b24/events") for name in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL")}
+    assert events == {(name, f"{live_app}/b24/events") for name in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL",
+                                                                  "ONAPPPAYMENT")}
     # installFinish was followed by ONAPPINSTALL, which the app accepted
     assert [c.method for c in sandbox.calls("event_out")] == ["ONAPPINSTALL"]
     assert acme.installed

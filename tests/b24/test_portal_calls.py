@@ -23,14 +23,37 @@ def _stored(app, member_id):
     return db.session.execute(select(Portal).where(Portal.member_id == member_id)).scalar_one()
 
 
-@pytest.mark.parametrize("code", ["QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT", "OPERATION_TIME_LIMIT"])
-def test_limits_are_waited_out_with_back_off(app, sandbox, acme, code):
-    sandbox.fail_next(acme, code, times=2)
+def test_query_limit_is_waited_out_with_back_off(app, sandbox, acme):
+    sandbox.fail_next(acme, "QUERY_LIMIT_EXCEEDED", times=2)
     before = len(sandbox.calls("rest", "app.info"))
     with app.app_context():
         info = lifecycle.check_portal(_stored(app, acme.member_id))
     assert info["VERSION"] == 1
     assert len(sandbox.calls("rest", "app.info")) - before == 3  # two refused, the third answered
+
+
+def test_overload_limit_is_answered_by_one_request_and_marks_the_portal(app, sandbox, acme):
+    sandbox.fail_next(acme, "OVERLOAD_LIMIT", times=5)
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OVERLOAD_LIMIT"
+    assert "only Bitrix24 support" in failure.value.message
+    assert len(sandbox.calls("rest", "app.info")) - before == 1  # no retry against a manual block
+    with app.app_context():
+        portal = _stored(app, acme.member_id)
+        assert portal.standing == "overloaded"
+        assert [e.kind for e in portal.history][-1] == "overloaded"
+
+
+def test_operation_time_limit_without_a_near_reset_gives_up_at_once(app, sandbox, acme):
+    sandbox.fail_next(acme, "OPERATION_TIME_LIMIT", times=5)
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OPERATION_TIME_LIMIT"
+    assert "time budget" in failure.value.message
+    assert len(sandbox.calls("rest", "app.info")) - before == 1
 
 
 def test_limits_that_outlast_the_retries_fail_clearly(app, sandbox, acme):

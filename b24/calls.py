@@ -1,0 +1,62 @@
+"""The REST call log the marketplace asks for: method, portal, HTTP status, error code, duration, time.
+
+Never a token and never a parameter value (one could carry a token); each call is one short INSERT in its own
+connection, so the request's transaction is neither committed early nor held open by the log.
+(b24restdocs market/preparing-to-publish/common-requirements.md: keep REST requests and answers >= 3 days.)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, Index, String, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from database import db, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class RestCall(db.Model):
+    __tablename__ = "rest_call"
+    __table_args__ = (Index("ix_rest_call_portal_at", "portal_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int | None] = mapped_column(ForeignKey("portal.id", ondelete="CASCADE"))
+    member_id: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(128))
+    http_status: Mapped[int | None]
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    duration_ms: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # pruning by age
+
+
+def record_call(*, portal_id: int | None, member_id: str | None, method: str, http_status: int | None,
+                error_code: str | None, duration_ms: int) -> None:
+    """Log one REST request; a failing log never fails the call it describes."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(RestCall).values(
+                portal_id=portal_id, member_id=member_id, method=method[:128], http_status=http_status,
+                error_code=(error_code or None) and error_code[:64], duration_ms=duration_ms, at=utcnow(),
+            ))
+    except SQLAlchemyError:
+        log.warning("REST call log write failed for %s", method, exc_info=True)
+
+
+def recent_calls(portal_id: int, limit: int = 50) -> list[RestCall]:
+    return list(db.session.execute(
+        select(RestCall).where(RestCall.portal_id == portal_id).order_by(RestCall.at.desc(), RestCall.id.desc())
+        .limit(limit)
+    ).scalars())
+
+
+def prune_calls(days: int | None = None) -> int:
+    """Drop log rows older than REST_LOG_DAYS; the number dropped."""
+    keep = days if days is not None else current_app.config["REST_LOG_DAYS"]
+    with db.engine.begin() as conn:
+        result = conn.execute(delete(RestCall).where(RestCall.at < utcnow() - timedelta(days=keep)))
+    return result.rowcount or 0
