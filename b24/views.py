@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, after_this_request, current_app, jsonify, render_template, request
+from flask import Blueprint, after_this_request, current_app, g, jsonify, render_template, request
 
 from b24 import bindings, lifecycle, payments, sdk
 from b24.errors import BadFrameRequest, PortalCallFailed, TokenRefused
@@ -20,6 +20,7 @@ bp = Blueprint("b24", __name__)
 @bp.post("/install")
 def install():
     frame = verify_frame(request)
+    g.lang = frame.ui_lang  # the page speaks the portal's language (t() reads g.lang)
     portal = lifecycle.install(frame)
     db.session.commit()
     # A refusal never blocks installFinish: the page finishes with what was bound and says what was not.
