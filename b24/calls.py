@@ -1,7 +1,7 @@
 """The REST call log the marketplace asks for: method, portal, HTTP status, error code, duration, time.
 
-Never a token and never a parameter value (one could carry a token); each call is one short INSERT in its own
-connection, so the request's transaction is neither committed early nor held open by the log.
+Never a token and never a parameter value (one could carry a token). Rows are written in their own short
+transaction, so the request's transaction is neither committed early nor held open by the log.
 (b24restdocs market/preparing-to-publish/common-requirements.md: keep REST requests and answers >= 3 days.)
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy import ForeignKey, Index, String, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,15 +36,36 @@ class RestCall(db.Model):
 
 def record_call(*, portal_id: int | None, member_id: str | None, method: str, http_status: int | None,
                 error_code: str | None, duration_ms: int) -> None:
-    """Log one REST request; a failing log never fails the call it describes."""
+    """Log one REST request. Inside a web request the rows are written once the answer has gone to the
+    browser (one short transaction per request, off the page's time); elsewhere (CLI, workers) at once."""
+    row = {"portal_id": portal_id, "member_id": member_id, "method": method[:128], "http_status": http_status,
+           "error_code": (error_code or None) and error_code[:64], "duration_ms": duration_ms, "at": utcnow()}
+    if not has_request_context():
+        _write([row])
+        return
+    pending = g.setdefault("rest_calls", [])
+    if not pending:
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def _flush_after_sending(response):
+            def flush() -> None:
+                with app.app_context():
+                    _write(pending)
+            response.call_on_close(flush)
+            return response
+    pending.append(row)
+
+
+def _write(rows: list[dict]) -> None:
+    """A failing log never fails the calls it describes."""
+    if not rows:
+        return
     try:
         with db.engine.begin() as conn:
-            conn.execute(insert(RestCall).values(
-                portal_id=portal_id, member_id=member_id, method=method[:128], http_status=http_status,
-                error_code=(error_code or None) and error_code[:64], duration_ms=duration_ms, at=utcnow(),
-            ))
+            conn.execute(insert(RestCall), rows)
     except SQLAlchemyError:
-        log.warning("REST call log write failed for %s", method, exc_info=True)
+        log.warning("REST call log write failed for %d calls", len(rows), exc_info=True)
 
 
 def recent_calls(portal_id: int, limit: int = 50) -> list[RestCall]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def _env(app) -> dict[str, str]:
         "PUBLIC_URL": app.config["PUBLIC_URL"],
         "LOG_FORMAT": "text",
     }
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(db.func.count()).select_from(model))
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _flask(app, *args: str) -> subprocess.CompletedProcess:
@@ -168,6 +183,8 @@ def test_the_rest_log_holds_the_calls_of_a_placement_open_and_no_token(app, sand
     url, form = sandbox.frame(acme, "CRM_DEAL_DETAIL_TOOLBAR", options={"ID": "8061"})
     page = requests.post(url, data=form, timeout=30)
     assert page.status_code == 200
+    # the rows are written just after the page has been sent, off the user's time
+    assert _wait_for(lambda: _count(app, RestCall) == 1)
     with app.app_context():
         rows = db.session.execute(select(RestCall)).scalars().all()
         portal_id = db.session.execute(select(Portal.id).where(Portal.member_id == acme.member_id)).scalar_one()
