@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
-    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "B24_JS_URL": "/static/vendor/b24jssdk.min.js",  # @bitrix24/b24jssdk's UMD build, served by the app itself
     "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.

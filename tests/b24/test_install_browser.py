@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from b24.models import Portal
 from database import db
-from tests.conftest import screenshot
+from tests.conftest import INSTALL_BLOCKED_BY_SCOPES, screenshot
 
 pytestmark = pytest.mark.browser
 
 
+@INSTALL_BLOCKED_BY_SCOPES
 @pytest.mark.parametrize("lang, heading", [("ru", "техподдержка"), ("en", "support")])
 def test_admin_clicks_install_and_lands_in_the_installed_app(app, sandbox, page, lang, heading):
     portal = sandbox.add_portal(f"shop-{lang}", lang=lang)

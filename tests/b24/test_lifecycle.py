@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from b24.models import Portal, PortalEvent
 from database import db
+from tests.conftest import INSTALL_BLOCKED_BY_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,6 +184,7 @@ def test_portals_cli_lists_and_shows(app, sandbox, runner):
     assert missing.exit_code != 0 and "No portal with member_id nope" in missing.output
 
 
+@INSTALL_BLOCKED_BY_SCOPES
 def test_history_lists_install_and_update(app, sandbox):
     acme = sandbox.add_portal("acme")
     sandbox.install(acme)
