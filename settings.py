@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "REST_LOG_DAYS": 7,  # the REST call log is kept this long (the marketplace asks for at least 3 days)
     "TOKEN_RENEW_DAYS": 30,  # `flask portals renew` refreshes tokens not refreshed for this many days
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
-    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "B24_JS_URL": "/static/vendor/b24jssdk.min.js",  # @bitrix24/b24jssdk's UMD build, served by the app itself
     "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.

@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from b24.errors import PaymentRequired, RequestRefused
+from b24.errors import PaymentRequired, RequestRefused, TokenRefused
 from b24.models import APP_STATUSES, Portal
+from b24.oauth import OAuthServer
+from b24.tokens import refresh_portal_tokens
 from database import db, utcnow
 
-__all__ = ["PaymentRequired", "mark_unpaid", "on_payment_event", "record_payment"]
+__all__ = ["PaymentRequired", "confirm_paid", "mark_unpaid", "on_payment_event", "record_payment"]
 
 
 def on_payment_event(data: dict[str, Any], auth: dict[str, Any]) -> Portal:
@@ -49,6 +51,25 @@ def record_payment(portal: Portal, expired: Any, days: Any) -> None:
             portal.unpaid_at = None
     with contextlib.suppress(TypeError, ValueError):
         portal.payment_days = int(days) if days is not None and str(days).strip() != "" else portal.payment_days
+
+
+def confirm_paid(portal: Portal) -> None:
+    """The portal or the registry says the period is over: ask the OAuth server, the only trusted source.
+
+    Renewing the portal's stored token is the question (b24restdocs settings/oauth/error-codes.md: once the
+    period is over the OAuth server issues no tokens and answers PAYMENT_REQUIRED). PaymentRequired when it
+    does; otherwise the unpaid mark is lifted (and the portal has fresh tokens). Any other refusal decides nothing.
+    """
+    if not portal.refresh_token or portal.needs_reauth:
+        return
+    try:
+        refresh_portal_tokens(portal.id, portal.access_token or "", OAuthServer.for_endpoint(portal.server_endpoint))
+    except TokenRefused as exc:
+        if exc.code == "PAYMENT_REQUIRED":
+            raise PaymentRequired("The app's subscription or trial on this portal has ended.",
+                                  portal_id=portal.id) from exc
+        return
+    portal.unpaid_at = None
 
 
 def mark_unpaid(portal: Portal) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -105,9 +106,11 @@ class PortalClient:
                         "can lift the block, so the app does not retry.", code) from exc
                 if code == OPERATION_LIMIT:
                     wait = _seconds_to_reset(exc)
+                    if wait is None:
+                        wait = _resets.seconds_left(self.client_endpoint, method)
                     if wait is not None and wait <= self.operation_wait_max and attempt < self.max_retries:
                         attempt += 1
-                        time.sleep(wait)
+                        time.sleep(wait + 1.0)  # operating_reset_at is a whole second: do not arrive early
                         continue
                     when = f" for {int(wait)} s more" if wait is not None else ""
                     raise PortalCallFailed(
@@ -140,7 +143,9 @@ class PortalClient:
                 code = "redirect"
                 raise _Moved(response.headers["Location"])
             try:
-                return sdk.parse_answer(response)
+                answer = sdk.parse_answer(response)
+                _resets.note(self.client_endpoint, method, answer)
+                return answer
             except sdk.errors.BitrixSDKException as exc:
                 code = _error_code(exc) or exc.__class__.__name__
                 raise
@@ -180,6 +185,33 @@ class PortalClient:
 class _Moved(Exception):
     def __init__(self, location: str):
         self.location = location
+
+
+class _Resets:
+    """The latest `operating_reset_at` each portal's method named (every cloud answer carries it in `time`,
+    b24restdocs limits.md), so an OPERATION_TIME_LIMIT whose own answer names none still knows when to retry."""
+
+    def __init__(self, limit: int = 10_000):
+        self._at: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def note(self, endpoint: str, method: str, answer: Any) -> None:
+        timing = answer.get("time") if isinstance(answer, dict) else None
+        reset = timing.get("operating_reset_at") if isinstance(timing, dict) else None
+        if isinstance(reset, int | float):
+            with self._lock:
+                if len(self._at) >= self._limit:
+                    self._at.clear()
+                self._at[(endpoint, method)] = float(reset)
+
+    def seconds_left(self, endpoint: str, method: str) -> float | None:
+        with self._lock:
+            reset = self._at.get((endpoint, method))
+        return None if reset is None else max(0.0, reset - time.time())
+
+
+_resets = _Resets()
 
 
 def _seconds_to_reset(exc: Exception) -> float | None:

@@ -105,10 +105,11 @@ def refresh_portal_tokens(portal_id: int, spent_access_token: str, oauth: OAuthS
         except TokenRefused as exc:
             if exc.code == "PAYMENT_REQUIRED":
                 # The tokens are fine; the app is not paid for (b24restdocs settings/oauth/error-codes.md).
-                portal.unpaid_at = portal.unpaid_at or utcnow()
+                if portal.unpaid_at is None:
+                    portal.unpaid_at = utcnow()
+                    portal.record("unpaid", detail=exc.code)
                 portal.token_failed_at = utcnow()
                 portal.token_failure = exc.code
-                portal.record("unpaid", detail=exc.code)
                 session.commit()
                 raise
             portal.needs_reauth = True

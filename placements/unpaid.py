@@ -1,9 +1,11 @@
 """The page a portal sees when its trial or subscription has ended: the vendor's contacts and its tickets so far.
 
-The OAuth server answers PAYMENT_REQUIRED instead of vouching for the token (b24restdocs
-settings/oauth/error-codes.md), so nothing in the request is confirmed by it. The portal's tickets are shown
-only when the posted APPLICATION_TOKEN is the one stored for that member_id at install: it is sent to the app
-by that portal only (api-reference/events/safe-event-handlers.md). Anyone else sees the contacts alone.
+The OAuth server answers PAYMENT_REQUIRED (b24restdocs settings/oauth/error-codes.md) either when the app renews
+the portal's token after the frame was verified (b24.payments.confirm_paid), or, should it refuse to vouch for
+the frame's token itself, in place of app.info. In that second case nothing in the request is confirmed, so the
+portal's tickets are shown only when the posted APPLICATION_TOKEN is the one stored for that member_id at install
+(it is sent to the app by that portal only, api-reference/events/safe-event-handlers.md). Anyone else sees the
+contacts alone.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ def payment_required_page(exc: PaymentRequired):
     if posted is not None:
         allow_framing_by(posted.domain, posted.protocol)  # the page says nothing a stranger may not read
         portal = portal_by_member(posted.member_id)
-        proven = bool(portal and portal.application_token and posted.application_token
-                      and hmac.compare_digest(portal.application_token, posted.application_token))
+        verified = portal is not None and exc.portal_id == portal.id  # the OAuth server vouched for the frame
+        proven = verified or bool(portal and portal.application_token and posted.application_token
+                                  and hmac.compare_digest(portal.application_token, posted.application_token))
         if proven:
             mark_unpaid(portal)
             db.session.commit()

@@ -17,7 +17,7 @@ from b24.frames import Frame
 from b24.lifecycle import set_version, touch
 from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
-from b24.payments import record_payment
+from b24.payments import confirm_paid, record_payment
 from b24.rest import PortalClient
 from b24.tokens import client_for_frame, heal_from_frame
 from database import db, utcnow
@@ -63,7 +63,8 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         reached = False
         log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
     _refresh_registry(portal, app_info)
-    portal.unpaid_at = None  # the OAuth server vouched for the token, so the app is paid for here
+    if portal.payment_expired == "Y" or portal.unpaid_at:
+        confirm_paid(portal)  # PaymentRequired (the subscription-ended page) if the OAuth server says so
     if reached:
         portal.overloaded_at = None  # the portal's REST answered: any OVERLOAD_LIMIT block was lifted
     if admin:

@@ -40,10 +40,12 @@ def init_app(app: Flask) -> None:
         # A public HTTPS address means real portals can reach this app: they must not meet a fake OAuth server.
         raise RuntimeError("SANDBOX is for development on a local address; unset it where PUBLIC_URL is https.")
     base = f"{app.config['PUBLIC_URL']}{PREFIX}"
-    state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"])
+    from sandbox.scopes import DEFAULT_SCOPES
+
+    state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"],
+                         scopes=app.config.get("B24_SCOPES", DEFAULT_SCOPES))
     if not state.portals:
         state.add_portal("demo", lang="ru")
     app.config["B24_OAUTH_URL"] = base
-    app.config["B24_JS_URL"] = "/static/js/bx24-offline.js"
     app.config["FRAME_ANCESTORS_EXTRA"] = app.config["PUBLIC_URL"]
     _register(app, state, PREFIX)

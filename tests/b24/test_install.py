@@ -22,7 +22,7 @@ def test_install_remembers_portal_binds_handlers_and_finishes(app, sandbox, live
     response = sandbox.install(acme)
 
     assert response.status_code == 200
-    assert "BX24.installFinish()" in response.text
+    assert "B24Frame.installFinish()" in response.text
     portal = _portal(app, acme.member_id)
     assert portal.status == "active"
     assert portal.domain == "acme.bitrix24.test"

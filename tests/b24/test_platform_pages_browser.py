@@ -38,3 +38,35 @@ def test_install_page_finishes_and_lists_the_buttons(app, sandbox, live_app, pag
     assert "CRM_COMPANY_DETAIL_TOOLBAR" in page.locator("#install-bound").inner_text()
     screenshot(page, f"install-finished-{lang}")
     assert json.dumps(form["AUTH_ID"]).strip('"') not in page.content()
+
+
+@pytest.mark.parametrize("lang, says", [("ru", "нет права «user»"), ("en", "no “user” permission")])
+def test_install_page_with_a_refused_button_still_finishes_and_says_why(app, sandbox, live_app, page, lang, says):
+    # A vendor cabinet without `user` while the app binds USER_PROFILE_MENU (set after start: the app's own
+    # start-up check refuses this configuration).
+    app.config["B24_PLACEMENTS"] += ",USER_PROFILE_MENU"
+    acme = sandbox.add_portal(f"part-{lang}", lang=lang)
+    url, form = sandbox.frame(acme, "INSTALL")
+    post_frame(page, live_app, url, form)
+    refused = page.locator("#install-refused li[data-code=USER_PROFILE_MENU]")
+    assert says in refused.inner_text() and "ERROR_PLACEMENT_NOT_FOUND" in refused.inner_text()
+    assert "CRM_DEAL_DETAIL_TOOLBAR" in page.locator("#install-bound").inner_text()
+    assert "B24Frame.installFinish()" in page.content()
+    screenshot(page, f"install-partial-{lang}")
+
+
+@pytest.mark.parametrize("lang, title", [("ru", "Подписка на Didox24 закончилась"),
+                                         ("en", "The Didox24 subscription has ended")])
+def test_payment_required_page_inside_the_portal(app, sandbox, page, lang, title):
+    from tests.b24.test_strict_platform import _filed_ticket
+
+    acme, number = _filed_ticket(app, sandbox, lang)
+    sandbox.require_payment(acme)
+
+    page.goto(sandbox.portal_page(acme, "app"))
+
+    frame = page.frame_locator("#app-frame")
+    assert frame.locator("h1").first.inner_text(timeout=10_000) == title
+    assert frame.locator(f"#unpaid-tickets tr[data-number='{number}']").count() == 1
+    assert "info@technounit.uz" in frame.locator("#vendor-contacts").inner_text()
+    screenshot(page, f"payment-required-{lang}")

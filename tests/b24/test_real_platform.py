@@ -38,6 +38,8 @@ def _env(app) -> dict[str, str]:
         "B24_OAUTH_URL": app.config["B24_OAUTH_URL"],
         "B24_TRUSTED_OAUTH_URLS": "",
         "PUBLIC_URL": app.config["PUBLIC_URL"],
+        "B24_PLACEMENTS": app.config["B24_PLACEMENTS"],
+        "B24_SCOPES": app.config["B24_SCOPES"],
         "LOG_FORMAT": "text",
     }
 
