@@ -34,11 +34,12 @@ def list_portals(status: str | None) -> None:
     if not portals:
         click.echo("No portals yet.")
         return
-    click.echo(f"{'MEMBER_ID':34} {'DOMAIN':40} {'STATUS':11} {'VER':>4} APP TOKEN        LAST SEEN")
+    click.echo(f"{'MEMBER_ID':34} {'DOMAIN':40} {'STATUS':11} {'VER':>4} APP TOKEN        AGE  STANDING   LAST SEEN")
     for p in portals:
+        age = "-" if p.token_age_days is None else f"{p.token_age_days}d"
         click.echo(
             f"{p.member_id:34} {p.domain[:40]:40} {p.status:11} {p.app_version or '-':>4} "
-            f"{p.app_status or '-':3} {p.token_health:16} {_when(p.last_seen_at)}"
+            f"{p.app_status or '-':3} {p.token_health:16} {age:>4} {p.standing:10} {_when(p.last_seen_at)}"
         )
 
 
