@@ -73,6 +73,8 @@ def confirm_paid(portal: Portal) -> None:
 
 
 def mark_unpaid(portal: Portal) -> None:
+    """The OAuth server said PAYMENT_REQUIRED: the period is over, whatever the portal's own app.info says."""
+    portal.payment_expired = "Y"
     if portal.unpaid_at is None:
         portal.unpaid_at = utcnow()
         portal.record("unpaid", detail="PAYMENT_REQUIRED")

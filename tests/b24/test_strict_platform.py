@@ -69,6 +69,7 @@ def test_payment_required_shows_the_vendor_and_the_portals_tickets(app, sandbox,
     assert 'name="contact_email"' not in page.text  # no form: nothing can be filed meanwhile
     stored = _portal(app, acme.member_id)
     assert stored.standing == "unpaid" and stored.token_health == "ok"  # unpaid, not "needs re-authorisation"
+    assert stored.payment_expired == "Y"
 
 
 def test_payment_required_shows_nothing_to_a_forged_frame(app, sandbox):

@@ -65,3 +65,26 @@ def _wait_for_calls(app, member_id: str, count: int) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError(f"fewer than {count} REST calls logged")
+
+
+@pytest.mark.parametrize("lang, unpaid, why", [("ru", "не оплачено", "нет права «user»"),
+                                               ("en", "unpaid", "no “user” permission")])
+def test_console_shows_an_unpaid_portal_and_its_refused_button(app, sandbox, live_app, page, make_staff,
+                                                               lang, unpaid, why):
+    staff = make_staff(email=f"pay-{lang}@vendor.test")
+    app.config["B24_PLACEMENTS"] += ",USER_PROFILE_MENU"  # a cabinet without `user` (the start-up check is passed)
+    acme = sandbox.add_portal(f"unpaid-{lang}", lang=lang)
+    sandbox.install(acme)
+    sandbox.require_payment(acme)
+    assert sandbox.open(acme).status_code == 402
+    with app.app_context():
+        portal_id = db.session.execute(select(Portal.id).where(Portal.member_id == acme.member_id)).scalar_one()
+
+    _sign_in(page, live_app, staff.email, lang)
+    page.goto(f"{live_app}/console/portals/{portal_id}")
+
+    assert unpaid in page.locator("#standing").inner_text()
+    assert why in page.locator("#placements-refused [data-code=USER_PROFILE_MENU]").inner_text()
+    # unpaid, not "needs re-authorisation"
+    assert page.locator("#token-health").inner_text().startswith("в порядке" if lang == "ru" else "ok")
+    screenshot(page, f"console-portal-unpaid-{lang}")
