@@ -303,3 +303,23 @@ def test_domain_with_a_port_in_frames_and_as_the_oauth_server_gives_it(sandbox, 
     assert query["PROTOCOL"] == ["0" if port == 80 else "1"]
     info = requests.get(f"{sandbox.url}/rest/app.info/", params={"auth": form["AUTH_ID"]}, timeout=10).json()
     assert info["result"]["install"]["domain"] == oauth_domain
+
+
+# --- the portal page's frame requests ---------------------------------------------------------------------
+
+
+def test_a_frame_request_for_the_portal_page_names_what_the_frame_library_will_ask(sandbox):
+    acme = sandbox.add_portal("acme", lang="en")
+    answer = requests.post(f"{sandbox.url}/p/{acme.slug}/frames", data={"placement": "INSTALL"}, timeout=10)
+    frame = answer.json()
+    query = parse_qs(urlsplit(frame["action"]).query)
+    assert query["APP_SID"] == [frame["app_sid"]] and query["DOMAIN"] == [acme.domain]
+    assert frame["app_origin"] == sandbox.state.app_url
+    init = frame["init"]
+    assert (init["AUTH_ID"], init["REFRESH_ID"]) == (frame["form"]["AUTH_ID"], frame["form"]["REFRESH_ID"])
+    assert init["INSTALL"] is True and init["IS_ADMIN"] is True and init["MEMBER_ID"] == acme.member_id
+    assert init["PLACEMENT"] == "DEFAULT" and init["LANG"] == "en"
+    for bad in ({"options": "{"}, {"options": "[1]"}, {"user": "x"}, {"user": "99"}):
+        refused = requests.post(f"{sandbox.url}/p/{acme.slug}/frames", data={"placement": "DEFAULT", **bad},
+                                timeout=10)
+        assert refused.status_code == 400, bad
