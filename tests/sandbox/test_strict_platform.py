@@ -323,3 +323,14 @@ def test_a_frame_request_for_the_portal_page_names_what_the_frame_library_will_a
         refused = requests.post(f"{sandbox.url}/p/{acme.slug}/frames", data={"placement": "DEFAULT", **bad},
                                 timeout=10)
         assert refused.status_code == 400, bad
+
+
+def test_event_bind_is_for_any_user_but_offline_events_and_other_users_auth_are_for_admins(sandbox, receiver):
+    acme = sandbox.add_portal("acme")
+    employee = token(sandbox, acme, user=7)
+    assert rest(sandbox, acme, "event.bind", employee, event="ONCRMDEALADD", handler=receiver.url).json()["result"]
+    for extra in ({"event_type": "offline"}, {"auth_type": "1"}):
+        answer = rest(sandbox, acme, "event.bind", employee, event="ONCRMDEALUPDATE", handler=receiver.url, **extra)
+        assert (answer.status_code, answer.json()["error"]) == (403, "ACCESS_DENIED"), extra
+    assert rest(sandbox, acme, "event.bind", token(sandbox, acme), event="ONCRMDEALUPDATE", handler=receiver.url,
+                event_type="offline").json()["result"] is True
