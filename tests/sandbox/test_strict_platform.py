@@ -146,14 +146,14 @@ def test_user_scope_allows_the_user_profile_placements(sandbox, scopes):
     assert answer.json()["result"] is True
 
 
-def test_installing_the_app_with_its_current_placements_meets_the_scope_refusal(app, sandbox):
-    """The app binds USER_PROFILE_MENU under a registration without `user`: the platform refuses that one."""
+def test_the_apps_install_meets_the_refusal_of_a_placement_outside_its_scopes(app, sandbox):
+    """An app that binds USER_PROFILE_MENU under a registration without `user`: the platform refuses that one."""
+    app.config["B24_PLACEMENTS"] = "CRM_DEAL_DETAIL_TOOLBAR,USER_PROFILE_MENU"
     acme = sandbox.add_portal("acme")
     sandbox.install(acme)
     [batch] = [c for c in sandbox.calls("rest", "batch") if c.member_id == acme.member_id][:1]
     assert "bind_USER_PROFILE_MENU" in batch.params["cmd"]
-    assert "USER_PROFILE_MENU" not in [p["key"] for p in acme.placements]
-    assert "CRM_DEAL_DETAIL_TOOLBAR" in [p["key"] for p in acme.placements]
+    assert [p["key"] for p in acme.placements] == ["CRM_DEAL_DETAIL_TOOLBAR"]
 
 
 # --- payment ---------------------------------------------------------------------------------------------
