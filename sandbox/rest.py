@@ -107,9 +107,22 @@ def _dispatch(state: SandboxState, portal: SandboxPortal, grant: Grant, method: 
     if method == "profile":
         return {"ID": str(user.id), "ADMIN": user.admin, "NAME": user.name, "LAST_NAME": user.last_name,
                 "PERSONAL_GENDER": "", "TIME_ZONE": "", "TIME_ZONE_OFFSET": 18000}
-    if method.startswith(("placement.", "event.")):
+    if method.startswith("placement."):
+        # "Who can execute the method: administrator" [api-reference/widgets/placement-bind.md]
         if not user.admin and not method.endswith(".get"):
             raise RestError("ACCESS_DENIED", "Access denied! Application context required", 403)
+        return _bindings(portal, method, params, granted)
+    if method.startswith("event."):
+        # Any user, but only an admin binds offline events or names another user's auth_type
+        # [api-reference/events/event-bind.md, "Who can execute the method" and its error table].
+        if not user.admin and method == "event.bind":
+            if str(params.get("event_type", "")).lower() == "offline":
+                raise RestError("ACCESS_DENIED",
+                                "Access denied! Offline events binding requires administrator access rights", 403)
+            if str(params.get("auth_type", "") or user.id) != str(user.id):
+                raise RestError("ACCESS_DENIED",
+                                "Access denied! Event binding with AUTH_TYPE requires administrator access rights",
+                                403)
         return _bindings(portal, method, params, granted)
     raise RestError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
 

@@ -80,7 +80,7 @@ class Grant:
 class Call:
     """A request the sandbox received: the benchmark and the tests count and inspect them."""
 
-    kind: str  # rest | oauth.app_info | oauth.token | event_out | frame_out
+    kind: str  # rest | rest.batch | oauth.app_info | oauth.token | event_out | frame_out | frame_in
     member_id: str | None
     method: str
     params: dict[str, Any]

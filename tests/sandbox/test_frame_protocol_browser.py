@@ -79,6 +79,7 @@ def test_after_sending_a_request_the_frame_shrinks_to_its_content(app, sandbox, 
     filed_content = frame.locator("body").evaluate("b => Math.ceil(b.getBoundingClientRect().height)")
     screenshot(page, "frame-protocol-filed")
 
+    print(f"iframe height: form {form_height}px, after sending {filed_height}px")
     assert filed_height < form_height - 200, (form_height, filed_height)
     assert abs(filed_height - filed_content) <= 2, (filed_height, filed_content)  # no blank area below
 

@@ -149,17 +149,14 @@ def test_user_scope_allows_the_user_profile_placements(sandbox, scopes):
     assert answer.json()["result"] is True
 
 
-def test_installing_the_app_with_its_current_placements_meets_the_scope_refusal(app, sandbox):
-    """The app binds USER_PROFILE_MENU under a registration without `user`: the platform refuses that one."""
-    # The app's own start-up check refuses this configuration (b24/scopes.py); set it after start, as a
-    # vendor cabinet that lost a scope would leave it.
-    app.config["B24_PLACEMENTS"] += ",USER_PROFILE_MENU"
+def test_the_apps_install_meets_the_refusal_of_a_placement_outside_its_scopes(app, sandbox):
+    """An app that binds USER_PROFILE_MENU under a registration without `user`: the platform refuses that one."""
+    app.config["B24_PLACEMENTS"] = "CRM_DEAL_DETAIL_TOOLBAR,USER_PROFILE_MENU"
     acme = sandbox.add_portal("acme")
     sandbox.install(acme)
     [batch] = [c for c in sandbox.calls("rest", "batch") if c.member_id == acme.member_id][:1]
     assert "bind_USER_PROFILE_MENU" in batch.params["cmd"]
-    assert "USER_PROFILE_MENU" not in [p["key"] for p in acme.placements]
-    assert "CRM_DEAL_DETAIL_TOOLBAR" in [p["key"] for p in acme.placements]
+    assert [p["key"] for p in acme.placements] == ["CRM_DEAL_DETAIL_TOOLBAR"]
 
 
 # --- payment ---------------------------------------------------------------------------------------------
@@ -309,3 +306,34 @@ def test_domain_with_a_port_in_frames_and_as_the_oauth_server_gives_it(sandbox, 
     assert query["PROTOCOL"] == ["0" if port == 80 else "1"]
     info = requests.get(f"{sandbox.url}/rest/app.info/", params={"auth": form["AUTH_ID"]}, timeout=10).json()
     assert info["result"]["install"]["domain"] == oauth_domain
+
+
+# --- the portal page's frame requests ---------------------------------------------------------------------
+
+
+def test_a_frame_request_for_the_portal_page_names_what_the_frame_library_will_ask(sandbox):
+    acme = sandbox.add_portal("acme", lang="en")
+    answer = requests.post(f"{sandbox.url}/p/{acme.slug}/frames", data={"placement": "INSTALL"}, timeout=10)
+    frame = answer.json()
+    query = parse_qs(urlsplit(frame["action"]).query)
+    assert query["APP_SID"] == [frame["app_sid"]] and query["DOMAIN"] == [acme.domain]
+    assert frame["app_origin"] == sandbox.state.app_url
+    init = frame["init"]
+    assert (init["AUTH_ID"], init["REFRESH_ID"]) == (frame["form"]["AUTH_ID"], frame["form"]["REFRESH_ID"])
+    assert init["INSTALL"] is True and init["IS_ADMIN"] is True and init["MEMBER_ID"] == acme.member_id
+    assert init["PLACEMENT"] == "DEFAULT" and init["LANG"] == "en"
+    for bad in ({"options": "{"}, {"options": "[1]"}, {"user": "x"}, {"user": "99"}):
+        refused = requests.post(f"{sandbox.url}/p/{acme.slug}/frames", data={"placement": "DEFAULT", **bad},
+                                timeout=10)
+        assert refused.status_code == 400, bad
+
+
+def test_event_bind_is_for_any_user_but_offline_events_and_other_users_auth_are_for_admins(sandbox, receiver):
+    acme = sandbox.add_portal("acme")
+    employee = token(sandbox, acme, user=7)
+    assert rest(sandbox, acme, "event.bind", employee, event="ONCRMDEALADD", handler=receiver.url).json()["result"]
+    for extra in ({"event_type": "offline"}, {"auth_type": "1"}):
+        answer = rest(sandbox, acme, "event.bind", employee, event="ONCRMDEALUPDATE", handler=receiver.url, **extra)
+        assert (answer.status_code, answer.json()["error"]) == (403, "ACCESS_DENIED"), extra
+    assert rest(sandbox, acme, "event.bind", token(sandbox, acme), event="ONCRMDEALUPDATE", handler=receiver.url,
+                event_type="offline").json()["result"] is True
