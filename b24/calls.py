@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import after_this_request, current_app, g, has_request_context
-from sqlalchemy import ForeignKey, Index, String, delete, insert, select
+from sqlalchemy import ForeignKey, Index, String, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +63,10 @@ def _write(rows: list[dict]) -> None:
         return
     try:
         with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # The caller's own transaction may still hold a lock on portal that a waiting TRUNCATE or ALTER
+                # queues behind; never wait long for the log (the row's FK check needs portal too).
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
             conn.execute(insert(RestCall), rows)
     except SQLAlchemyError:
         log.warning("REST call log write failed for %d calls", len(rows), exc_info=True)
