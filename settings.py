@@ -18,15 +18,21 @@ DEFAULTS: dict[str, Any] = {
     "B24_OAUTH_URL": "https://oauth.bitrix.info",
     # OAuth hosts a posted SERVER_ENDPOINT may name; B24_OAUTH_URL is always trusted.
     "B24_TRUSTED_OAUTH_URLS": "https://oauth.bitrix.info,https://oauth.bitrix24.tech",
+    # USER_PROFILE_MENU would need the whole `user` scope; the CRM toolbars need only `crm` (b24/scopes.py).
     "B24_PLACEMENTS": (
-        "CRM_DEAL_DETAIL_TOOLBAR,CRM_LEAD_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,"
-        "CRM_COMPANY_DETAIL_TOOLBAR,USER_PROFILE_MENU"
+        "CRM_DEAL_DETAIL_TOOLBAR,CRM_LEAD_DETAIL_TOOLBAR,CRM_CONTACT_DETAIL_TOOLBAR,CRM_COMPANY_DETAIL_TOOLBAR"
     ),
+    # The scopes registered in the vendor cabinet: what B24_PLACEMENTS and the methods the app calls need,
+    # no more (b24/scopes.py checks it at start-up; user_basic reveals the user's EMAIL, user_brief does not).
+    "B24_SCOPES": "crm,placement,user_basic",
     "B24_HTTP_TIMEOUT": 10.0,
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
+    "B24_OPERATION_WAIT_MAX": 30.0,  # OPERATION_TIME_LIMIT: wait for the named reset if it is this close, else fail
+    "REST_LOG_DAYS": 7,  # the REST call log is kept this long (the marketplace asks for at least 3 days)
+    "TOKEN_RENEW_DAYS": 30,  # `flask portals renew` refreshes tokens not refreshed for this many days
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
-    "B24_JS_URL": "//api.bitrix24.com/api/v1/",  # the BX24 library; the sandbox serves an offline stand-in
+    "B24_JS_URL": "/static/vendor/b24jssdk.min.js",  # @bitrix24/b24jssdk's UMD build, served by the app itself
     "FRAME_ANCESTORS_EXTRA": "",  # origins besides the opening portal that may frame placement pages
     "APP_BUILD": "",  # the server's build version shown in support requests; default: package version
     # Vendor: defaults are the policy's own vendor.

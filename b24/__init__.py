@@ -6,7 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from b24 import messages, models  # noqa: F401  (strings, tables)
+    from b24 import calls, messages, models  # noqa: F401  (strings, tables)
+    from b24.scopes import check
+
+    # A placement outside the declared scopes would be refused by every portal: say so before serving.
+    check(app.config["B24_SCOPES"], app.config["B24_PLACEMENTS"])
     from b24.cli import cli
     from b24.errors import PortalBlocked
     from b24.views import bp, portal_blocked

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from b24 import lifecycle
+from b24 import bindings, lifecycle
+from b24.calls import prune_calls, recent_calls
 from b24.errors import B24Error
 from b24.lifecycle import portal_by_member
 from b24.models import Portal
+from b24.renewal import renew_old_tokens
+from b24.tokens import client_for
 from database import db
 
 cli = Blueprint("portals", __name__, cli_group="portals")
-cli.cli.help = "Installed portals: list, show, check."
+cli.cli.help = "Installed portals: list, show, check, bind, renew tokens, the REST call log."
 
 
 def _when(value) -> str:
@@ -31,11 +34,12 @@ def list_portals(status: str | None) -> None:
     if not portals:
         click.echo("No portals yet.")
         return
-    click.echo(f"{'MEMBER_ID':34} {'DOMAIN':40} {'STATUS':11} {'VER':>4} APP TOKEN        LAST SEEN")
+    click.echo(f"{'MEMBER_ID':34} {'DOMAIN':40} {'STATUS':11} {'VER':>4} APP TOKEN        AGE  STANDING   LAST SEEN")
     for p in portals:
+        age = "-" if p.token_age_days is None else f"{p.token_age_days}d"
         click.echo(
             f"{p.member_id:34} {p.domain[:40]:40} {p.status:11} {p.app_version or '-':>4} "
-            f"{p.app_status or '-':3} {p.token_health:16} {_when(p.last_seen_at)}"
+            f"{p.app_status or '-':3} {p.token_health:16} {age:>4} {p.standing:10} {_when(p.last_seen_at)}"
         )
 
 
@@ -65,6 +69,12 @@ def show_portal(member_id: str) -> None:
         ("token expires", _when(portal.token_expires_at)),
         ("token refreshed", _when(portal.token_refreshed_at)),
         ("token failure", f"{_when(portal.token_failed_at)} {portal.token_failure or ''}".strip()),
+        ("token age", "-" if portal.token_age_days is None else f"{portal.token_age_days} days"),
+        ("payment", f"expired {portal.payment_expired or '-'}, days {_or_dash(portal.payment_days)}"),
+        ("standing", portal.standing + (f" since {_when(portal.unpaid_at or portal.overloaded_at)}"
+                                        if portal.standing != "ok" else "")),
+        ("bound", ", ".join(portal.placements_bound or []) or "-"),
+        ("refused", ", ".join(f"{k} ({v})" for k, v in sorted((portal.placements_refused or {}).items())) or "-"),
     ]
     for label, value in rows:
         click.echo(f"{label:16} {value}")
@@ -88,3 +98,59 @@ def check_portal(member_id: str) -> None:
         raise click.ClickException(exc.message) from None
     click.echo(f"{portal.domain}: version {info.get('VERSION')}, status {info.get('STATUS')}, "
                f"licence {info.get('LICENSE') or '-'}")
+
+
+def _or_dash(value) -> str:
+    return "-" if value is None else str(value)
+
+
+@cli.cli.command("bind")
+@click.argument("member_id")
+def bind_portal(member_id: str) -> None:
+    """Bind the Support placements and lifecycle events again with the stored token; say what was refused."""
+    portal = portal_by_member(member_id)
+    if portal is None:
+        raise click.ClickException(f"No portal with member_id {member_id}.")
+    try:
+        outcome = bindings.rebind(portal, client_for(portal), by="flask portals bind")
+    except B24Error as exc:
+        db.session.commit()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"{portal.domain}: bound {', '.join(outcome.bound) or 'nothing'}")
+    for key, code in sorted(outcome.refused.items()):
+        click.echo(f"  refused {key}: {code}")
+
+
+@cli.cli.command("renew")
+@click.option("--older-than", "older_than", type=click.IntRange(min=0), default=None,
+              help="Refresh tokens not refreshed for this many days (default: TOKEN_RENEW_DAYS, 30).")
+def renew_tokens(older_than: int | None) -> None:
+    """Refresh the tokens of idle portals so none reaches the refresh token's 180-day end; prune the REST log."""
+    days = older_than if older_than is not None else current_app.config["TOKEN_RENEW_DAYS"]
+    report = renew_old_tokens(days)
+    pruned = prune_calls()
+    for member_id in report.renewed:
+        click.echo(f"renewed {member_id}")
+    for member_id, reason in report.failed.items():
+        click.echo(f"failed  {member_id}: {reason}")
+    click.echo(f"{len(report.renewed)} renewed, {len(report.skipped)} already fresh, {len(report.failed)} failed; "
+               f"{pruned} old REST log rows pruned.")
+
+
+@cli.cli.command("calls")
+@click.argument("member_id")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+def list_calls(member_id: str, limit: int) -> None:
+    """The portal's latest REST calls: time, method, HTTP status, error code, duration (never a token)."""
+    portal = portal_by_member(member_id)
+    if portal is None:
+        raise click.ClickException(f"No portal with member_id {member_id}.")
+    calls = recent_calls(portal.id, limit)
+    if not calls:
+        click.echo("No REST calls logged.")
+        return
+    click.echo(f"{'TIME':19} {'METHOD':48} {'HTTP':>4} {'MS':>6} ERROR")
+    for call in calls:
+        click.echo(f"{call.at:%Y-%m-%d %H:%M:%S} {call.method[:48]:48} {_or_dash(call.http_status):>4} "
+                   f"{call.duration_ms:>6} {call.error_code or ''}".rstrip())

@@ -20,6 +20,17 @@ class RequestRefused(B24Error):
     status = 401
 
 
+class PaymentRequired(RequestRefused):
+    """The OAuth server answered PAYMENT_REQUIRED: the app's trial or paid period has ended on that portal
+    (b24restdocs settings/oauth/error-codes.md). ``portal_id`` is set when the request itself was verified."""
+
+    status = 402
+
+    def __init__(self, message: str, code: str | None = "PAYMENT_REQUIRED", portal_id: int | None = None):
+        super().__init__(message, code)
+        self.portal_id = portal_id
+
+
 class BadFrameRequest(B24Error):
     """A frame request that is malformed (a field missing, options not JSON)."""
 

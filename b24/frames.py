@@ -10,6 +10,7 @@ from flask import Request
 from sqlalchemy import select
 
 from b24 import sdk
+from b24.domains import normalise_domain
 from b24.errors import BadFrameRequest, RequestRefused
 from b24.inputs import MAX_OPTIONS_BYTES, bounded_int, json_object, single
 from b24.memo import TokenMemo
@@ -59,7 +60,7 @@ class Frame(_Posted):
 def read_frame(request: Request) -> _Posted:
     """The posted fields, or BadFrameRequest naming what is missing or malformed (never a 500)."""
     args, form = request.args, request.form
-    domain = (single(args, "DOMAIN", 255) or single(form, "DOMAIN", 255) or "").strip().lower()
+    domain = normalise_domain(single(args, "DOMAIN", 255) or single(form, "DOMAIN", 255))
     auth_id, member_id = single(form, "AUTH_ID", 512), single(form, "member_id", 64)
     missing = [name for name, value in (("DOMAIN", domain), ("AUTH_ID", auth_id), ("member_id", member_id))
                if not value]
@@ -108,7 +109,7 @@ def verify_frame(request: Request, *, installing: bool = False) -> Frame:
     install = info.install
     if install.member_id != posted.member_id:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")
-    if install.domain.lower() != posted.domain:
+    if normalise_domain(install.domain) != posted.domain:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
     allow_framing_by(posted.domain, posted.protocol)  # this portal, and only it, may frame the page
     set_log_context(member_id=posted.member_id)

@@ -5,29 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import current_app
 from sqlalchemy import select
 
 from b24 import sdk
 from b24.admin import require_admin
-from b24.errors import PortalCallFailed, RequestRefused
+from b24.domains import normalise_domain
+from b24.errors import PaymentRequired, RequestRefused
 from b24.frames import Frame
 from b24.inputs import bounded_int
 from b24.models import Portal
 from b24.oauth import OAuthServer
-from b24.rest import PortalClient
+from b24.payments import mark_unpaid, record_payment
 from b24.signals import portal_version_changed
 from b24.tokens import apply_domain, client_for
 from database import db, utcnow
-from settings import csv
 
 log = logging.getLogger(__name__)
 
-LIFECYCLE_EVENTS = ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL")
-EVENTS_PATH = "/b24/events"
-SUPPORT_PATH = "/placements/support"
 SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -88,44 +83,6 @@ def touch(frame: Frame) -> Portal | None:
     return portal
 
 
-def bind_handlers(client: PortalClient) -> dict[str, Any]:
-    """Bind the Support placements and lifecycle events, unbinding first so a repeat is clean.
-
-    Bitrix24 drops handlers on update and uninstall, and refuses a handler bound twice, so every
-    install and update runs this whole list in one batch call.
-    """
-    base = current_app.config["PUBLIC_URL"]
-    events_url = f"{base}{EVENTS_PATH}"
-    commands: dict[str, str] = {}
-    for code in csv(current_app.config["B24_PLACEMENTS"]):
-        handler = f"{base}{SUPPORT_PATH}"
-        commands[f"unbind_{code}"] = _query("placement.unbind", PLACEMENT=code, HANDLER=handler)
-        commands[f"bind_{code}"] = _query(
-            "placement.bind",
-            PLACEMENT=code,
-            HANDLER=handler,
-            **{"LANG_ALL[ru][TITLE]": "Техподдержка", "LANG_ALL[en][TITLE]": "Support"},
-            TITLE="Support",
-            DESCRIPTION=f"{current_app.config['VENDOR_APP_NAME']} support",
-        )
-    for event in LIFECYCLE_EVENTS:
-        commands[f"unbind_{event}"] = _query("event.unbind", event=event, handler=events_url)
-        commands[f"bind_{event}"] = _query("event.bind", event=event, handler=events_url)
-    answer = client.batch(commands)
-    failed = {
-        name: error
-        for name, error in answer["result_error"].items()
-        if name.startswith("bind_")
-    }
-    if failed:
-        raise PortalCallFailed(f"Bitrix24 refused to bind: {', '.join(sorted(failed))}.", "bind_failed")
-    return answer
-
-
-def _query(method: str, **params: str) -> str:
-    return f"{method}?{urlencode(params)}"
-
-
 def set_version(portal: Portal, version: int | None) -> None:
     if version is not None and version != portal.app_version:
         if portal.app_version is not None:
@@ -155,7 +112,8 @@ def on_install_event(data: dict[str, Any], auth: dict[str, Any]) -> Portal:
     portal = portal_by_member(auth["member_id"])
     if portal is None:
         protocol = "http" if info.install.client_endpoint.startswith("http:") else "https"
-        portal = Portal(member_id=info.install.member_id, domain=info.install.domain, protocol=protocol, settings={})
+        portal = Portal(member_id=info.install.member_id, domain=normalise_domain(info.install.domain),
+                        protocol=protocol, settings={})
         db.session.add(portal)
         portal.record("created", new=portal.domain)
     _take_event_auth(portal, auth, info)
@@ -230,10 +188,19 @@ def _int(value: Any) -> int | None:
 
 def check_portal(portal: Portal) -> dict[str, Any]:
     """Ask the portal's own app.info with the stored token and record version, status and licence."""
-    info = client_for(portal).call("app.info")
+    client = client_for(portal)
+    info = client.call("app.info")
     db.session.refresh(portal)  # a refresh or a move may have been written by another session
     set_version(portal, _int(info.get("VERSION")))
-    portal.app_status = info.get("STATUS") or portal.app_status
+    # STATUS is the OAuth server's word, not the portal's own (b24restdocs settings/oauth/index.md).
+    try:
+        portal.app_status = client.oauth.app_info(client.access_token).install.status.value
+    except PaymentRequired:
+        mark_unpaid(portal)
+    except RequestRefused:
+        log.info("OAuth server did not confirm the app status of %s; keeping the last one", portal.member_id)
+    record_payment(portal, info.get("PAYMENT_EXPIRED"), info.get("DAYS"))
+    portal.overloaded_at = None
     portal.license = info.get("LICENSE") or portal.license
     portal.license_family = info.get("LICENSE_FAMILY") or portal.license_family
     portal.last_seen_at = utcnow()

@@ -43,6 +43,15 @@ class Portal(db.Model):
     token_failure: Mapped[str | None] = mapped_column(String(255))
     needs_reauth: Mapped[bool] = mapped_column(default=False)
     installer_user_id: Mapped[int | None]
+    # What the last bind run left in place and what the portal refused, with its reason ({code: error}).
+    placements_bound: Mapped[list | None] = mapped_column(JSON, default=list)
+    placements_refused: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    # Payment (ONAPPPAYMENT, app.info): Y/N, days left; unpaid_at is when the OAuth server said PAYMENT_REQUIRED.
+    payment_expired: Mapped[str | None] = mapped_column(String(1))
+    payment_days: Mapped[int | None]
+    unpaid_at: Mapped[datetime | None]
+    # OVERLOAD_LIMIT: the portal's REST is blocked until Bitrix24 support lifts it; not retried meanwhile.
+    overloaded_at: Mapped[datetime | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     installed_at: Mapped[datetime | None] = mapped_column(index=True)  # console sort
@@ -63,6 +72,21 @@ class Portal(db.Model):
     @property
     def app_status_name(self) -> str:
         return APP_STATUSES.get(self.app_status or "", "unknown")
+
+    @property
+    def standing(self) -> str:
+        """What stops the app from working there, besides tokens: unpaid, overloaded, or ok."""
+        if self.unpaid_at:
+            return "unpaid"
+        if self.overloaded_at:
+            return "overloaded"
+        return "ok"
+
+    @property
+    def token_age_days(self) -> int | None:
+        """Days since the tokens were last issued or refreshed (the refresh token dies 180 days after)."""
+        since = self.token_refreshed_at or self.installed_at
+        return None if since is None else max(0, (utcnow() - since).days)
 
     @property
     def token_health(self) -> str:

@@ -11,7 +11,7 @@ import requests
 from flask import current_app
 
 from b24 import sdk
-from b24.errors import RequestRefused, TokenRefused
+from b24.errors import PaymentRequired, RequestRefused, TokenRefused
 from database import utcnow
 from settings import csv
 
@@ -80,6 +80,9 @@ class OAuthServer:
             answer = sdk.parse_answer(response)
             info = sdk.parse_app_info(answer["result"])
         except sdk.errors.BitrixAPIError as exc:
+            if _code(exc) == "PAYMENT_REQUIRED":
+                raise PaymentRequired("The app's subscription or trial on this portal has ended.",
+                                      "PAYMENT_REQUIRED") from exc
             raise RequestRefused("The Bitrix24 OAuth server does not recognise this token.", _code(exc)) from exc
         except (requests.RequestException, sdk.errors.BitrixSDKException) as exc:
             raise RequestRefused("The Bitrix24 OAuth server could not be reached to verify the request.") from exc

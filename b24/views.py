@@ -6,13 +6,12 @@ import logging
 
 from flask import Blueprint, after_this_request, current_app, g, jsonify, render_template, request
 
-from b24 import lifecycle
+from b24 import bindings, lifecycle, payments
 from b24.errors import BadFrameRequest, NotAnAdmin, PortalBlocked, PortalCallFailed, TokenRefused
 from b24.frames import verify_frame
 from b24.inputs import bracket_form, flat_fields, text
 from b24.models import Portal
-from b24.rest import PortalClient
-from b24.tokens import client_for
+from b24.tokens import client_for, client_for_frame
 from database import db
 
 log = logging.getLogger(__name__)
@@ -22,23 +21,18 @@ bp = Blueprint("b24", __name__)
 @bp.post("/install")
 def install():
     frame = verify_frame(request, installing=True)
+    g.lang = frame.ui_lang  # the page speaks the portal's language (t() reads g.lang)
     try:
         portal = lifecycle.install(frame)
     except NotAnAdmin:
         db.session.rollback()
         return render_template("b24/admin_only.html", lang=frame.ui_lang), 403
     db.session.commit()
-    client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
-    bind_error = None
-    try:
-        lifecycle.bind_handlers(client)
-    except (PortalCallFailed, TokenRefused) as exc:
-        # The portal is remembered either way; the admin sees what failed and can run the installer again.
-        bind_error = exc.message
-        log.warning("binding handlers failed for portal %s: %s", portal.member_id, exc.code)
-    return render_template(
-        "install.html", portal=portal, frame=frame, bind_error=bind_error, lang=frame.ui_lang
-    )
+    # A refusal never blocks installFinish: the page finishes with what was bound and says what was not.
+    outcome = bindings.bind_all(client_for_frame(portal, frame), portal)
+    db.session.commit()
+    return render_template("install.html", portal=portal, frame=frame, outcome=outcome,
+                           reason=bindings.refusal_reason, lang=frame.ui_lang)
 
 
 @bp.post("/b24/events")
@@ -52,6 +46,7 @@ def events():
         "ONAPPINSTALL": lifecycle.on_install_event,
         "ONAPPUPDATE": lifecycle.on_update_event,
         "ONAPPUNINSTALL": lifecycle.on_uninstall_event,
+        "ONAPPPAYMENT": payments.on_payment_event,
     }.get(event)
     if handler is None:
         raise BadFrameRequest(f"Unknown or missing event {event or '(none)'}.", "unknown_event")
@@ -73,8 +68,7 @@ def _rebind_after_response(portal_id: int, auth: dict) -> None:
         with app.app_context():
             portal = db.session.get(Portal, portal_id)
             try:
-                lifecycle.bind_handlers(client_for(portal))
-                portal.record("handlers_bound")
+                bindings.rebind(portal, client_for(portal))
                 db.session.commit()
             except (PortalCallFailed, TokenRefused) as exc:
                 log.warning("rebinding after update failed for portal %s: %s", portal.member_id, exc.code)

@@ -76,6 +76,7 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
     with given or database() as (url, kind):
         create_tables(url)
         state = SandboxState("http://127.0.0.1", CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1")
+        state.bucket_size = 10**9  # the benchmark measures the app, not the platform's 2-a-second REST limit
         server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
         state.base_url = f"http://127.0.0.1:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -83,7 +84,7 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
         env = {
             "DATABASE_URL": url, "B24_CLIENT_ID": CLIENT_ID, "B24_CLIENT_SECRET": CLIENT_SECRET,
             "B24_OAUTH_URL": state.base_url, "B24_TRUSTED_OAUTH_URLS": "", "SECRET_KEY": "bench-secret-key",
-            "B24_JS_URL": "/static/js/bx24-offline.js", "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
+            "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
             **(extra_env or {}),
         }
         gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app=wsgi_app, port=gunicorn_port)

@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     from placements.home import bp as home
     from placements.support import bp as support
     from placements.tus import bp as support_uploads
+    from placements.unpaid import init_app as unpaid_page
 
     app.register_blueprint(home)
     app.register_blueprint(support)
     app.register_blueprint(support_uploads)
     recorder.init_app(app)
+    unpaid_page(app)

@@ -3,6 +3,17 @@
 from i18n import register
 
 register({
+    # the trial or subscription has ended (the OAuth server answered PAYMENT_REQUIRED)
+    "unpaid_title": ("Подписка на {app} закончилась", "The {app} subscription has ended"),
+    "unpaid_lead": ("Пробный или оплаченный период приложения {app} на этом портале закончился, поэтому "
+                    "новые заявки сейчас не принимаются. Продлите подписку в Битрикс24.Маркет или напишите нам.",
+                    "The trial or paid period of {app} on this portal has ended, so new requests cannot be "
+                    "sent for now. Renew the subscription in Bitrix24.Market or contact us."),
+    "unpaid_contacts": ("Связаться с {vendor}", "Contact {vendor}"),
+    "unpaid_email": ("Эл. почта", "Email"),
+    "unpaid_phone": ("Телефон", "Phone"),
+    "unpaid_address": ("Адрес", "Address"),
+    "unpaid_tickets": ("Ваши заявки", "Your requests so far"),
     # navigation
     "nav_new_request": ("Новая заявка", "New request"),
     "nav_my_requests": ("Мои заявки", "My requests"),

@@ -17,7 +17,9 @@ from b24.frames import Frame
 from b24.lifecycle import set_version, touch
 from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
+from b24.payments import confirm_paid, record_payment
 from b24.rest import PortalClient
+from b24.tokens import client_for_frame, heal_from_frame
 from database import db, utcnow
 from i18n import translate
 from placements.frame_tokens import Visitor
@@ -47,7 +49,7 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     portal = touch(frame)  # domain, version and status as the OAuth server vouched for them
     if portal is None:
         raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
-    client = PortalClient(frame.client_endpoint, frame.auth_id, frame.refresh_id, oauth=frame.oauth)
+    client = client_for_frame(portal, frame)
     user: dict[str, Any] = {}
     admin: bool | None = None  # unknown until the portal says
     app_info: dict[str, Any] = {}
@@ -62,6 +64,12 @@ def open_visit(frame: Frame, request: Request) -> Visit:
         reached = False
         log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
     _refresh_registry(portal, app_info)
+    if portal.payment_expired == "Y" or portal.unpaid_at:
+        confirm_paid(portal)  # PaymentRequired (the subscription-ended page) if the OAuth server says so
+    if reached:
+        portal.overloaded_at = None  # the portal's REST answered: any OVERLOAD_LIMIT block was lifted
+    if admin:
+        heal_from_frame(portal, frame)  # dead stored tokens are replaced by the admin's fresh ones
     db.session.commit()
 
     name = " ".join(str(user.get(key) or "").strip() for key in ("NAME", "LAST_NAME")).strip()
@@ -111,9 +119,12 @@ def _who_is_asking(client: PortalClient, frame: Frame, portal: Portal) -> dict[s
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
-    """The portal's own app.info is the freshest word on version, status and licence."""
+    """The portal's own app.info adds licence and payment days; the app's STATUS stays the OAuth server's
+    (lifecycle.touch took it from the verified frame): a box portal's app.info can say anything
+    (b24restdocs settings/oauth/index.md)."""
     set_version(portal, _int(app_info.get("VERSION")) or portal.app_version)
-    portal.app_status = str(app_info.get("STATUS") or portal.app_status or "")[:1] or None
+    if app_info:
+        record_payment(portal, app_info.get("PAYMENT_EXPIRED"), app_info.get("DAYS"))
     portal.license = str(app_info.get("LICENSE") or portal.license or "")[:64] or None
     portal.license_family = str(app_info.get("LICENSE_FAMILY") or portal.license_family or "")[:64] or None
 

@@ -64,7 +64,10 @@ def init_app(app: Flask) -> None:
     from sandbox import demo, mailbox, persist
 
     base = f"{app.config['PUBLIC_URL']}{PREFIX}"
-    state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"])
+    from sandbox.scopes import DEFAULT_SCOPES
+
+    state = SandboxState(base, app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], app.config["PUBLIC_URL"],
+                         scopes=app.config.get("B24_SCOPES", DEFAULT_SCOPES))
     keeper = persist.Keeper(state, data_dir(app) / "sandbox.json")
     keeper.load()
     if not state.portals:
@@ -73,7 +76,6 @@ def init_app(app: Flask) -> None:
     zones = [z for z in str(app.config["B24_CLOUD_DOMAINS"]).split(",") if z.strip()]
     app.config["B24_CLOUD_DOMAINS"] = ",".join([*zones, TEST_ZONE])
     app.config["B24_OAUTH_URL"] = base
-    app.config["B24_JS_URL"] = "/static/js/bx24-offline.js"
     app.config["FRAME_ANCESTORS_EXTRA"] = app.config["PUBLIC_URL"]
     _register(app, state, PREFIX, mail_dir=mailbox.mail_dir(data_dir(app)))
     app.register_blueprint(demo.cli)

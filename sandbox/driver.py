@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from sandbox import platform
+from sandbox import limits, platform
 from sandbox.state import Call, SandboxPortal, SandboxState
 
 
@@ -59,6 +59,40 @@ class Sandbox:
 
     def fail_next(self, portal: SandboxPortal, code: str, times: int = 1) -> None:
         self.state.fail_next(portal, code, times)
+
+    # --- payment -----------------------------------------------------------------------------------
+
+    def require_payment(self, portal: SandboxPortal, on: bool = True) -> None:
+        """The trial or paid period is over: the OAuth server refuses tokens with PAYMENT_REQUIRED."""
+        platform.require_payment(self.state, portal, on)
+
+    def pay(self, portal: SandboxPortal, status: str = "P", days: int | None = 30, *,
+            expired: bool = False) -> list[requests.Response]:
+        """The app is paid for: app.info reports it and ONAPPPAYMENT goes to the handlers bound for it."""
+        return platform.pay(self.state, portal, status=status, days=days, expired=expired)
+
+    # --- limits ------------------------------------------------------------------------------------
+
+    def bucket(self, size: int = 50, drain: float = 2.0) -> None:
+        """The leaky bucket every portal of this sandbox counts in (Enterprise: 250 and 5 a second)."""
+        with self.state.lock:
+            self.state.bucket_size, self.state.bucket_drain = size, drain
+
+    def overload(self, portal: SandboxPortal, on: bool = True) -> None:
+        """Bitrix24 blocks the portal's REST by hand: OVERLOAD_LIMIT on every call until lifted."""
+        with self.state.lock:
+            portal.overloaded = on
+
+    def limit_operation(self, portal: SandboxPortal, method: str, *, reset_in: float = 60.0,
+                        allow: int = 0) -> float:
+        """``method``'s time budget is spent: after ``allow`` answers it is refused with OPERATION_TIME_LIMIT
+        until the returned ``operating_reset_at``, which every answer of that method carries meanwhile."""
+        return limits.limit_operation(self.state, portal, method, reset_in=reset_in, allow=allow)
+
+    def delete_portal(self, portal: SandboxPortal) -> None:
+        """The portal is gone: every REST call answers PORTAL_DELETED."""
+        with self.state.lock:
+            portal.deleted = True
 
     def calls(self, kind: str | None = None, method: str | None = None) -> list[Call]:
         return self.state.calls_of(kind, method)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -27,6 +28,12 @@ def token():
         return _error("invalid_client", "Invalid client credentials", 401)
     if args.get("grant_type") != "refresh_token":
         return _error("invalid_request", "Unsupported grant_type", 400)
+    spent = state.refresh_index.get(args.get("refresh_token", ""))
+    if spent is not None and state.portals[spent.member_id].payment_required:
+        # "Until then, the authorization server will not issue tokens" [settings/oauth/error-codes.md]; the body
+        # is settings/oauth/auto-renewal.md's. The docs give no status: b24pysdk files PAYMENT_REQUIRED under 401
+        # (b24pysdk/api/requesters/_utils/parse_response.py). The refresh token is not spent.
+        return _error("PAYMENT_REQUIRED", "Payment required", 401)
     grant = state.refresh(args.get("refresh_token", ""))
     if grant is None:
         return _error("invalid_grant", "Invalid refresh token", 400)
@@ -35,8 +42,9 @@ def token():
         access_token=grant.access_token,
         expires=int(grant.expires_at),
         expires_in=3600,
-        scope="crm,placement,user_brief",
-        domain=portal.domain,
+        scope=grant.scope,  # comma-separated [settings/oauth/auto-renewal.md]
+        # "domain: The domain of the authorization server" [settings/oauth/auto-renewal.md], not the portal's
+        domain=urlsplit(state.base_url).netloc,
         server_endpoint=state.server_endpoint(),
         status=portal.app_status,
         client_endpoint=state.client_endpoint(portal),
@@ -59,16 +67,16 @@ def app_info():
     portal = state.portal(grant.member_id)
     return jsonify(
         result={
-            "scope": "crm,placement,user_brief",
+            "scope": grant.scope,
             "client_id": state.client_id,
             "expires": datetime.fromtimestamp(grant.expires_at, UTC).isoformat(),
             "install": {
                 "installed": portal.installed,
                 "version": portal.app_version,
                 "status": portal.app_status,
-                "scope": "crm,placement,user_brief",
-                "domain": portal.domain,
-                "uri": f"https://{portal.domain}",
+                "scope": grant.scope,
+                "domain": state.oauth_domain(portal),
+                "uri": f"https://{state.oauth_domain(portal)}",
                 "client_endpoint": state.client_endpoint(portal),
                 "member_id": portal.member_id,
                 "member_type": "PORTAL",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
@@ -25,7 +26,8 @@ def _portal(slug: str) -> SandboxPortal:
 
 
 # What each control did, said on the page it lands on (a flash line; ?done= keeps it stateless).
-DONE = ("created", "installed", "expire", "revoke", "rename", "update", "uninstall")
+DONE = ("created", "installed", "expire", "revoke", "rename", "update", "uninstall", "payment_on", "payment_off", "pay",
+        "overload_on", "overload_off")
 
 
 @bp.before_request
@@ -88,32 +90,75 @@ def create_portal():
 
 @bp.get("/p/<slug>/")
 def portal_page(slug: str):
-    portal = _portal(slug)
+    state, portal = _state(), _portal(slug)
     view = request.args.get("view", "app" if portal.installed else "market")
     done = request.args.get("done")
-    return render_template("sandbox/portal.html", portal=portal, view=view, state=_state(), lang=portal.lang,
-                           done=done if done in DONE else None)
+    main_frame = frame_payload(state, portal, platform.DEFAULT) if view == "app" else None
+    return render_template("sandbox/portal.html", portal=portal, view=view, state=state, main_frame=main_frame,
+                           lang=portal.lang, done=done if done in DONE else None)
 
 
-@bp.get("/p/<slug>/frame")
-def frame(slug: str):
-    """The iframe's first document: a form that posts the frame request to the app, as the portal does."""
+@bp.post("/p/<slug>/frames")
+def open_frame(slug: str):
+    """A new frame request for the portal page to post into a fresh iframe, and what its frame library will ask.
+
+    Bitrix24 renders the same pair into its page: a form posted into the iframe, and the AppLayout params that
+    answer getInitData (modules/rest/install/js/rest/applayout.js, BX.rest.AppLayout and getInitData).
+    """
     state, portal = _state(), _portal(slug)
-    placement = request.args.get("placement", platform.DEFAULT)
-    options = json.loads(request.args["options"]) if request.args.get("options") else None
-    user_id = int(request.args.get("user", "1"))
+    placement = request.form.get("placement", platform.DEFAULT)
+    try:
+        options = json.loads(request.form["options"]) if request.form.get("options") else None
+        user_id = int(request.form.get("user", "1"))
+    except ValueError:
+        abort(400, "options must be JSON and user a number.")
+    if user_id not in portal.users or (options is not None and not isinstance(options, dict)):
+        abort(400, "No such user, or options that are not an object.")
+    return frame_payload(state, portal, placement, options=options, user_id=user_id)
+
+
+def frame_payload(state: SandboxState, portal: SandboxPortal, placement: str, *,
+                  options: dict | None = None, user_id: int = 1) -> dict:
     try:
         url, query, form = platform.frame_request(state, portal, placement, options=options, user_id=user_id)
     except LookupError as exc:
         abort(404, str(exc))
-    from urllib.parse import urlencode
+    parts = urlsplit(url)
+    return {
+        "action": f"{url}?{urlencode(query)}",
+        "form": form,
+        "app_sid": query["APP_SID"],
+        # The parent takes messages only from the handler's origin and answers only to it (applayout.js
+        # receiveMessage: e.origin != appProto + '://' + appHost).
+        "app_origin": f"{parts.scheme}://{parts.netloc}",
+        # getInitData's answer but DOMAIN and PROTOCOL, which the page adds from its own location (applayout.js
+        # getInitData: DOMAIN: location.host).
+        "init": {
+            "LANG": portal.lang, "PATH": "/rest/", "AUTH_ID": form["AUTH_ID"], "AUTH_EXPIRES": form["AUTH_EXPIRES"],
+            "REFRESH_ID": form["REFRESH_ID"], "MEMBER_ID": portal.member_id, "FIRST_RUN": False,
+            "IS_ADMIN": portal.users[user_id].admin, "INSTALL": placement == platform.INSTALL,
+            "USER_OPTIONS": {}, "APP_OPTIONS": {},
+            "PLACEMENT": form["PLACEMENT"], "PLACEMENT_OPTIONS": options or {},
+        },
+    }
 
-    return render_template("sandbox/frame_post.html", action=f"{url}?{urlencode(query)}", form=form, lang=portal.lang)
+
+@bp.post("/p/<slug>/refresh-auth")
+def refresh_auth(slug: str):
+    """refreshAuth from the frame: the portal issues the user a new token pair (applayout.js refreshAuth)."""
+    state, portal = _state(), _portal(slug)
+    grant = state.refresh(request.form.get("refresh_id", ""))
+    if grant is None or grant.member_id != portal.member_id:
+        abort(400, "Unknown refresh token.")
+    return {"AUTH_ID": grant.access_token, "AUTH_EXPIRES": "3600", "REFRESH_ID": grant.refresh_token}
 
 
 @bp.post("/p/<slug>/install-finished")
 def install_finished(slug: str):
-    platform.finish_install(_state(), _portal(slug))
+    """setInstallFinish from the installer's frame (applayout.js: action set_installed), then ONAPPINSTALL."""
+    state, portal = _state(), _portal(slug)
+    state.log("frame_in", portal.member_id, "setInstallFinish", {})
+    platform.finish_install(state, portal)
     return {"installed": True}
 
 
@@ -132,7 +177,15 @@ def action(slug: str):
         platform.update_app(state, portal, portal.app_version + 1)
     elif what == "uninstall":
         platform.uninstall(state, portal, clean=request.form.get("clean") == "1")
+    elif what == "payment":
+        platform.require_payment(state, portal, request.form.get("on") == "1")
+    elif what == "pay":
+        platform.pay(state, portal, status="P", days=365)
+    elif what == "overload":
+        with state.lock:
+            portal.overloaded = request.form.get("on") == "1"
     else:
         abort(400, "Unknown action.")
     view = "market" if what == "uninstall" else None
-    return redirect(url_for("sandbox.portal_page", slug=portal.slug, view=view, done=what))
+    done = f"{what}_{'on' if request.form.get('on') == '1' else 'off'}" if what in ("payment", "overload") else what
+    return redirect(url_for("sandbox.portal_page", slug=portal.slug, view=view, done=done))

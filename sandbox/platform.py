@@ -31,19 +31,25 @@ def handler_url(state: SandboxState, portal: SandboxPortal, placement: str) -> s
 
 def frame_request(
     state: SandboxState, portal: SandboxPortal, placement: str = DEFAULT, *,
-    options: dict[str, Any] | None = None, user_id: int = 1,
+    options: dict[str, Any] | None = None, user_id: int = 1, app_sid: str | None = None,
 ) -> tuple[str, dict[str, str], dict[str, str]]:
-    """(url, query, form) of a frame request exactly as Bitrix24 posts it into the app's iframe."""
+    """(url, query, form) of a frame request exactly as Bitrix24 posts it into the app's iframe.
+
+    [api-reference/widgets/_includes/widget_data.md: DOMAIN, PROTOCOL, LANG, APP_SID in the query; the rest posted]
+    ``app_sid`` is the one the portal page named the iframe with (its JavaScript needs the same).
+    """
     if placement == INSTALL and portal.application_token is None:
         portal.application_token = secrets.token_hex(16)
     grant = state.issue(portal, user_id)
     url = handler_url(state, portal, placement)
-    query = {"DOMAIN": portal.domain, "PROTOCOL": "1", "LANG": portal.lang, "APP_SID": secrets.token_hex(16)}
+    query = {"DOMAIN": state.frame_domain(portal), "PROTOCOL": "0" if portal.port == 80 else "1",
+             "LANG": portal.lang, "APP_SID": app_sid or secrets.token_hex(16)}
     form = {
         "AUTH_ID": grant.access_token,
         "AUTH_EXPIRES": "3600",
         "REFRESH_ID": grant.refresh_token,
         "SERVER_ENDPOINT": state.server_endpoint(),
+        "APPLICATION_SCOPE": grant.scope,
         "member_id": portal.member_id,
         "status": portal.app_status,
         "PLACEMENT": DEFAULT if placement == INSTALL else placement,
@@ -72,7 +78,7 @@ def install(state: SandboxState, portal: SandboxPortal, *, user_id: int = 1) -> 
 
 
 def finish_install(state: SandboxState, portal: SandboxPortal) -> list[requests.Response]:
-    """BX24.installFinish(): the app counts as installed and ONAPPINSTALL goes to its handler."""
+    """installFinish (the frame sent setInstallFinish): the app counts as installed; ONAPPINSTALL goes out."""
     portal.installed = True
     return send_event(state, portal, "ONAPPINSTALL", {
         "VERSION": portal.app_version, "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": portal.lang,
@@ -105,11 +111,41 @@ def uninstall(state: SandboxState, portal: SandboxPortal, *, clean: bool = False
     return responses
 
 
+def require_payment(state: SandboxState, portal: SandboxPortal, on: bool = True) -> None:
+    """The trial or paid period ends (or is paid again): the OAuth server stops (or resumes) issuing tokens
+    [settings/oauth/error-codes.md, PAYMENT_REQUIRED], and app.info says PAYMENT_EXPIRED."""
+    with state.lock:
+        portal.payment_required = on
+        portal.payment_expired = "Y" if on else "N"
+        if on:
+            portal.days = 0
+
+
+def pay(state: SandboxState, portal: SandboxPortal, *, status: str = "P", days: int | None = 30,
+        expired: bool = False) -> list[requests.Response]:
+    """The app is paid for (or its period ends): app.info changes and ONAPPPAYMENT goes to whoever bound it.
+
+    The body is api-reference/common/events/on-app-payment.md's: data[CODE], data[VERSION], data[STATUS],
+    data[PAYMENT_EXPIRED], data[DAYS], data[LANGUAGE_ID]; auth without tokens. No event before installFinish.
+    """
+    with state.lock:
+        portal.app_status = status
+        portal.payment_expired = "Y" if expired else "N"
+        portal.days = days
+        portal.payment_required = expired
+    if not portal.installed:
+        return []
+    return send_event(state, portal, "ONAPPPAYMENT", {
+        "CODE": state.client_id, "VERSION": portal.app_version, "STATUS": status,
+        "PAYMENT_EXPIRED": portal.payment_expired, "DAYS": "" if days is None else days, "LANGUAGE_ID": portal.lang,
+    }, full_auth=False)
+
+
 def send_event(state: SandboxState, portal: SandboxPortal, event: str, data: dict[str, Any], *,
                targets: list[tuple[str, int]] | None = None, full_auth: bool = True) -> list[requests.Response]:
     """POST the event form-encoded with bracket keys to every handler bound for it. Never retried."""
     auth: dict[str, Any] = {
-        "domain": portal.domain,
+        "domain": state.oauth_domain(portal),
         "server_endpoint": state.server_endpoint(),
         "client_endpoint": state.client_endpoint(portal),
         "member_id": portal.member_id,
@@ -121,7 +157,7 @@ def send_event(state: SandboxState, portal: SandboxPortal, event: str, data: dic
             "access_token": grant.access_token,
             "expires": int(grant.expires_at),
             "expires_in": 3600,
-            "scope": "crm,placement,user_brief",
+            "scope": grant.scope,
             **auth,
             "status": portal.app_status,
             "user_id": portal.admin.id,

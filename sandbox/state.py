@@ -9,7 +9,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import scopes as scope_rules
+
 ACCESS_LIFETIME = 3600
+# The leaky bucket of every tariff but Enterprise: 50 requests, draining 2 a second [limits.md, "Request Rate Limits"].
+BUCKET_SIZE = 50
+BUCKET_DRAIN_PER_SECOND = 2.0
 
 
 def _token() -> str:
@@ -24,6 +29,8 @@ class SandboxUser:
     email: str
     admin: bool = True
     position: str = ""
+    work_phone: str = ""
+    mobile: str = ""
 
 
 @dataclass
@@ -42,6 +49,15 @@ class SandboxPortal:
     placements: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     deals: dict[str, str] = field(default_factory=lambda: {"8061": "Kassa integration for Orient Trade"})
+    port: int | None = None  # a box portal's own port, or an explicit :80/:443, carried in the frame's DOMAIN
+    payment_required: bool = False  # the OAuth server answers PAYMENT_REQUIRED (trial or paid period over)
+    payment_expired: str = "N"  # app.info PAYMENT_EXPIRED (Y/N)
+    days: int | None = None  # app.info DAYS: days left of the paid or trial period
+    overloaded: bool = False  # OVERLOAD_LIMIT on every call until Bitrix24 support lifts it
+    deleted: bool = False  # PORTAL_DELETED on every call
+    bucket_level: float = 0.0  # the leaky bucket's count of recent requests
+    bucket_at: float = 0.0  # when bucket_level was last drained
+    operation_limits: dict[str, dict[str, float]] = field(default_factory=dict)  # method -> reset_at, allow
 
     @property
     def admin(self) -> SandboxUser:
@@ -57,13 +73,14 @@ class Grant:
     access_token: str
     refresh_token: str
     expires_at: float
+    scope: str = ""  # the app's granted scopes when the token was issued, comma-separated
 
 
 @dataclass
 class Call:
     """A request the sandbox received: the benchmark and the tests count and inspect them."""
 
-    kind: str  # rest | oauth.app_info | oauth.token | event_out | frame_out
+    kind: str  # rest | rest.batch | oauth.app_info | oauth.token | event_out | frame_out | frame_in
     member_id: str | None
     method: str
     params: dict[str, Any]
@@ -73,11 +90,16 @@ class Call:
 class SandboxState:
     """Thread-safe in-memory platform state; the HTTP layer and the tests both go through it."""
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str, app_url: str):
+    def __init__(self, base_url: str, client_id: str, client_secret: str, app_url: str, *,
+                 scopes: str = scope_rules.DEFAULT_SCOPES):
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.app_url = app_url.rstrip("/")
+        # The app's registration in the vendor cabinet: tokens, app.info and events carry exactly these.
+        self.scopes = ",".join(scope_rules.parse(scopes))
+        self.bucket_size = BUCKET_SIZE
+        self.bucket_drain = BUCKET_DRAIN_PER_SECOND
         self.portals: dict[str, SandboxPortal] = {}
         self.grants: dict[str, Grant] = {}  # by access token
         self.refresh_index: dict[str, Grant] = {}  # by refresh token, removed once spent
@@ -89,7 +111,8 @@ class SandboxState:
     # --- portals -----------------------------------------------------------------------------------
 
     def add_portal(self, name: str | None = None, *, lang: str = "ru", domain: str | None = None,
-                   admin_name: str = "Anna", admin_last_name: str = "Petrova") -> SandboxPortal:
+                   admin_name: str = "Anna", admin_last_name: str = "Petrova",
+                   port: int | None = None) -> SandboxPortal:
         with self.lock:
             slug = _slug(name or f"portal{len(self.portals) + 1}")
             while self.by_slug(slug):
@@ -99,8 +122,10 @@ class SandboxState:
                 slug=slug,
                 domain=domain or f"{slug}.bitrix24.test",
                 lang=lang,
+                port=port,
             )
-            portal.users[1] = SandboxUser(1, admin_name, admin_last_name, f"{admin_name.lower()}@{portal.domain}")
+            portal.users[1] = SandboxUser(1, admin_name, admin_last_name, f"{admin_name.lower()}@{portal.domain}",
+                                          work_phone="+998 71 200 00 01", mobile="+998 90 100 00 01")
             portal.users[7] = SandboxUser(7, "Ivan", "Sidorov", f"ivan@{portal.domain}", admin=False,
                                           position="Accountant")
             self.portals[portal.member_id] = portal
@@ -118,6 +143,18 @@ class SandboxState:
     def server_endpoint(self) -> str:
         return f"{self.base_url}/rest/"
 
+    def granted(self) -> list[str]:
+        return scope_rules.parse(self.scopes)
+
+    def oauth_domain(self, portal: SandboxPortal) -> str:
+        """The portal's domain as the OAuth server names it: a standard port is no part of the address, a box
+        portal's own port is (b24jssdk packages/jssdk/src/frame/frame.ts strips only :80 and :443)."""
+        return f"{portal.domain}:{portal.port}" if portal.port not in (None, 80, 443) else portal.domain
+
+    def frame_domain(self, portal: SandboxPortal) -> str:
+        """DOMAIN as a frame request carries it: the host, with the port when the portal is reached on one."""
+        return f"{portal.domain}:{portal.port}" if portal.port else portal.domain
+
     def rename(self, portal: SandboxPortal, new_name: str) -> None:
         """The portal's address changes; its old REST address answers 302 to the new one from now on."""
         with self.lock:
@@ -130,7 +167,8 @@ class SandboxState:
 
     def issue(self, portal: SandboxPortal, user_id: int) -> Grant:
         with self.lock:
-            grant = Grant(portal.member_id, user_id, _token(), _token(), time.time() + ACCESS_LIFETIME)
+            grant = Grant(portal.member_id, user_id, _token(), _token(), time.time() + ACCESS_LIFETIME,
+                          scope=self.scopes)
             self.grants[grant.access_token] = grant
             self.refresh_index[grant.refresh_token] = grant
             return grant

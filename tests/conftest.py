@@ -64,7 +64,6 @@ def app_config(database_url, tmp_path) -> dict:
         "B24_RETRY_BASE_DELAY": 0.01,
         "B24_HTTP_TIMEOUT": 5.0,
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),
-        "B24_JS_URL": "/static/js/bx24-offline.js",
     }
 
 
@@ -135,7 +134,10 @@ def sandbox(app, live_app):
     from sandbox.driver import Sandbox
     from sandbox.state import SandboxState
 
-    state = SandboxState("http://127.0.0.1", app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], live_app)
+    # The app's registration in the vendor cabinet: exactly the scopes the app declares.
+    scopes = app.config["B24_SCOPES"]
+    state = SandboxState("http://127.0.0.1", app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], live_app,
+                         scopes=scopes)
     server = LiveServer(create_sandbox_app(state))
     state.base_url = server.url
     app.config["B24_OAUTH_URL"] = server.url
@@ -180,3 +182,4 @@ def screenshot(page, name: str) -> str:
     path = os.path.join(ARTIFACTS, f"{name}.png")
     page.screenshot(path=path, full_page=True)
     return path
+

@@ -21,3 +21,15 @@ def test_quick_start_commands_exist_and_ci_runs_the_test_command():
         assert f"{script} " in README
         assert os.access(ROOT / script, os.X_OK)
     assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_vendor_cabinet_scopes_are_the_declared_setting_and_cover_what_the_app_binds():
+    from b24.scopes import needed
+
+    row = next(line for line in README.splitlines() if line.startswith("| Permissions (scope) |"))
+    listed = [cell.strip(" `") for cell in row.split("|")[2].split(",")]
+    declared = settings.csv(settings.DEFAULTS["B24_SCOPES"])
+    assert listed == declared
+    # derived, not typed: exactly what the default placements and the methods the app calls need
+    assert sorted(declared) == needed(settings.csv(settings.DEFAULTS["B24_PLACEMENTS"]))
+    assert "user_basic" in declared  # the form's contact email comes from user.current

@@ -146,7 +146,7 @@ def test_every_page_and_mail_is_in_one_language_with_no_raw_key(mail_queued, app
     fresh = sandbox.add_portal(f"fresh-{lang}", lang=lang)
     urls = [f"/?lang={lang}", f"/mail?lang={lang}", f"/mail/{stored.name}?lang={lang}",
             f"/p/{fresh.slug}/", f"/p/{portal.slug}/?view=deal", f"/p/{portal.slug}/?view=market",
-            f"/p/{portal.slug}/frame?placement=DEFAULT"]
+            f"/p/{portal.slug}/?view=app"]
     urls += [f"/p/{portal.slug}/?view=deal&done={done}" for done in SANDBOX_DONE]
     for url in urls:
         response = site.get(url)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from flask import Response, abort, current_app, g, redirect, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
-from b24 import lifecycle
+from b24 import bindings, lifecycle
+from b24.calls import recent_calls
 from b24.errors import B24Error
 from b24.models import Portal
 from b24.registry import RegistryError, block_portal, unblock_portal
@@ -101,6 +102,7 @@ def portal(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     see_vulnerabilities = g.staff.can_see_vulnerabilities
     return render("console/portal.html", portal=item, contracts=portal_contracts(item.id),
+                  calls=recent_calls(item.id, 50), refusal_reason=bindings.refusal_reason,
                   tickets=portal_tickets(item.id, see_vulnerabilities),
                   requesters=portal_requesters(item.id, see_vulnerabilities))
 
@@ -121,10 +123,12 @@ def portal_check(portal_id: int) -> ResponseReturnValue:
 def portal_bind(portal_id: int) -> ResponseReturnValue:
     item = _portal_or_404(portal_id)
     try:
-        lifecycle.bind_handlers(client_for(item))
-        item.record("handlers_bound", detail=f"by {g.staff.email}")
+        outcome = bindings.rebind(item, client_for(item), by=g.staff.email)
         db.session.commit()
-        notice("success", "portal_bound")
+        if outcome.refused:
+            notice("error", "portal_bound_partly", refused=", ".join(sorted(outcome.refused)))
+        else:
+            notice("success", "portal_bound")
     except B24Error as exc:
         db.session.commit()
         notice("error", "portal_action_failed", reason=exc.message)

@@ -15,7 +15,7 @@
       badge.hidden = badge.getAttribute("data-operator-state") !== state;
     });
     otherField.hidden = value !== "other";
-    if (window.BX24) { BX24.fitWindow(); }
+    if (window.B24Frame) { B24Frame.fit(); }
   }
   operator.addEventListener("change", showOperatorState);
 
@@ -41,7 +41,7 @@
       event.preventDefault();
       sizeError.textContent = sizeError.getAttribute("data-message").replace("{name}", tooBig.name);
       sizeError.hidden = false;
-      if (window.BX24) { BX24.fitWindow(); }
+      if (window.B24Frame) { B24Frame.fit(); }
       return;
     }
     var button = document.getElementById("submit-request");

@@ -22,7 +22,7 @@ def test_install_remembers_portal_binds_handlers_and_finishes(app, sandbox, live
     response = sandbox.install(acme)
 
     assert response.status_code == 200
-    assert "BX24.installFinish()" in response.text
+    assert "B24Frame.installFinish()" in response.text
     portal = _portal(app, acme.member_id)
     assert portal.status == "active"
     assert portal.domain == "acme.bitrix24.test"
@@ -32,7 +32,8 @@ def test_install_remembers_portal_binds_handlers_and_finishes(app, sandbox, live
     bound = {(p["key"], p["handler"]) for p in acme.placements}
     assert ("CRM_DEAL_DETAIL_TOOLBAR", f"{live_app}/placements/support") in bound
     events = {(e["key"], e["handler"]) for e in acme.events}
-    assert events == {(name, f"{live_app}/b24/events") for name in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL")}
+    assert events == {(name, f"{live_app}/b24/events") for name in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL",
+                                                                  "ONAPPPAYMENT")}
     # installFinish was followed by ONAPPINSTALL, which the app accepted
     assert [c.method for c in sandbox.calls("event_out")] == ["ONAPPINSTALL"]
     assert acme.installed

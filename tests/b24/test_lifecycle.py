@@ -179,6 +179,11 @@ def test_portals_cli_lists_and_shows(app, sandbox, runner):
     shown = runner.invoke(args=["portals", "show", acme.member_id])
     assert "acme.bitrix24.test" in shown.output and "installed" in shown.output
     assert acme.application_token not in shown.output
+    row = next(line for line in listed.output.splitlines() if acme.member_id in line)
+    assert " 0d ok " in row  # token age and standing
+    lines = dict(line.split(None, 1) if " " in line else (line, "") for line in shown.output.splitlines())
+    assert lines["bound"].strip().startswith("CRM_DEAL_DETAIL_TOOLBAR, CRM_LEAD_DETAIL_TOOLBAR")
+    assert lines["refused"].strip() == "-" and lines["standing"].strip() == "ok"
     missing = runner.invoke(args=["portals", "show", "nope"])
     assert missing.exit_code != 0 and "No portal with member_id nope" in missing.output
 

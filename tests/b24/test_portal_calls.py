@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from sqlalchemy import select
@@ -23,14 +25,37 @@ def _stored(app, member_id):
     return db.session.execute(select(Portal).where(Portal.member_id == member_id)).scalar_one()
 
 
-@pytest.mark.parametrize("code", ["QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT", "OPERATION_TIME_LIMIT"])
-def test_limits_are_waited_out_with_back_off(app, sandbox, acme, code):
-    sandbox.fail_next(acme, code, times=2)
+def test_query_limit_is_waited_out_with_back_off(app, sandbox, acme):
+    sandbox.fail_next(acme, "QUERY_LIMIT_EXCEEDED", times=2)
     before = len(sandbox.calls("rest", "app.info"))
     with app.app_context():
         info = lifecycle.check_portal(_stored(app, acme.member_id))
     assert info["VERSION"] == 1
     assert len(sandbox.calls("rest", "app.info")) - before == 3  # two refused, the third answered
+
+
+def test_overload_limit_is_answered_by_one_request_and_marks_the_portal(app, sandbox, acme):
+    sandbox.fail_next(acme, "OVERLOAD_LIMIT", times=5)
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OVERLOAD_LIMIT"
+    assert "only Bitrix24 support" in failure.value.message
+    assert len(sandbox.calls("rest", "app.info")) - before == 1  # no retry against a manual block
+    with app.app_context():
+        portal = _stored(app, acme.member_id)
+        assert portal.standing == "overloaded"
+        assert [e.kind for e in portal.history][-1] == "overloaded"
+
+
+def test_operation_time_limit_without_a_near_reset_gives_up_at_once(app, sandbox, acme):
+    sandbox.fail_next(acme, "OPERATION_TIME_LIMIT", times=5)
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OPERATION_TIME_LIMIT"
+    assert "time budget" in failure.value.message
+    assert len(sandbox.calls("rest", "app.info")) - before == 1
 
 
 def test_limits_that_outlast_the_retries_fail_clearly(app, sandbox, acme):
@@ -82,3 +107,37 @@ def test_user_token_answered_expired_is_refreshed_once_and_the_call_retried(app,
     assert user["NAME"] == "Ivan"
     assert client.access_token != form["AUTH_ID"]
     assert len(sandbox.calls("oauth.token", "refresh_token")) == 1
+
+
+def test_an_overloaded_portal_is_asked_once_and_not_again_until_the_block_is_lifted(app, sandbox, acme):
+    sandbox.overload(acme)
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OVERLOAD_LIMIT"
+    assert len(sandbox.calls("rest", "app.info")) - before == 1
+    sandbox.overload(acme, on=False)
+    with app.app_context():
+        lifecycle.check_portal(_stored(app, acme.member_id))
+        assert _stored(app, acme.member_id).standing == "ok"
+
+
+def test_operation_time_limit_waits_for_the_reset_the_answers_before_it_named(app, sandbox, acme):
+    reset_at = sandbox.limit_operation(acme, "app.info", reset_in=1.5, allow=1)
+    with app.app_context():
+        lifecycle.check_portal(_stored(app, acme.member_id))  # answered; its `time` names the reset
+        before = len(sandbox.calls("rest", "app.info"))
+        info = lifecycle.check_portal(_stored(app, acme.member_id))  # refused, waits for the reset, answered
+    assert info["VERSION"] == 1 and time.time() >= reset_at
+    assert len(sandbox.calls("rest", "app.info")) - before == 2  # one refusal, one answer: no hammering
+
+
+def test_operation_time_limit_with_a_far_reset_fails_at_once(app, sandbox, acme):
+    sandbox.limit_operation(acme, "app.info", reset_in=3600, allow=1)
+    with app.app_context():
+        lifecycle.check_portal(_stored(app, acme.member_id))  # its `time` names the reset, an hour away
+    before = len(sandbox.calls("rest", "app.info"))
+    with app.app_context(), pytest.raises(PortalCallFailed) as failure:
+        lifecycle.check_portal(_stored(app, acme.member_id))
+    assert failure.value.code == "OPERATION_TIME_LIMIT" and "s more" in failure.value.message
+    assert len(sandbox.calls("rest", "app.info")) - before == 1

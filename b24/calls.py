@@ -1,0 +1,87 @@
+"""The REST call log the marketplace asks for: method, portal, HTTP status, error code, duration, time.
+
+Never a token and never a parameter value (one could carry a token). Rows are written in their own short
+transaction, so the request's transaction is neither committed early nor held open by the log.
+(b24restdocs market/preparing-to-publish/common-requirements.md: keep REST requests and answers >= 3 days.)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import after_this_request, current_app, g, has_request_context
+from sqlalchemy import ForeignKey, Index, String, delete, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from database import db, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class RestCall(db.Model):
+    __tablename__ = "rest_call"
+    __table_args__ = (Index("ix_rest_call_portal_at", "portal_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int | None] = mapped_column(ForeignKey("portal.id", ondelete="CASCADE"))
+    member_id: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(128))
+    http_status: Mapped[int | None]
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    duration_ms: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # pruning by age
+
+
+def record_call(*, portal_id: int | None, member_id: str | None, method: str, http_status: int | None,
+                error_code: str | None, duration_ms: int) -> None:
+    """Log one REST request. Inside a web request the rows are written once the answer has gone to the
+    browser (one short transaction per request, off the page's time); elsewhere (CLI, workers) at once."""
+    row = {"portal_id": portal_id, "member_id": member_id, "method": method[:128], "http_status": http_status,
+           "error_code": (error_code or None) and error_code[:64], "duration_ms": duration_ms, "at": utcnow()}
+    if not has_request_context():
+        _write([row])
+        return
+    pending = g.setdefault("rest_calls", [])
+    if not pending:
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def _flush_after_sending(response):
+            def flush() -> None:
+                with app.app_context():
+                    _write(pending)
+            response.call_on_close(flush)
+            return response
+    pending.append(row)
+
+
+def _write(rows: list[dict]) -> None:
+    """A failing log never fails the calls it describes."""
+    if not rows:
+        return
+    try:
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # The caller's own transaction may still hold a lock on portal that a waiting TRUNCATE or ALTER
+                # queues behind; never wait long for the log (the row's FK check needs portal too).
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            conn.execute(insert(RestCall), rows)
+    except SQLAlchemyError:
+        log.warning("REST call log write failed for %d calls", len(rows), exc_info=True)
+
+
+def recent_calls(portal_id: int, limit: int = 50) -> list[RestCall]:
+    return list(db.session.execute(
+        select(RestCall).where(RestCall.portal_id == portal_id).order_by(RestCall.at.desc(), RestCall.id.desc())
+        .limit(limit)
+    ).scalars())
+
+
+def prune_calls(days: int | None = None) -> int:
+    """Drop log rows older than REST_LOG_DAYS; the number dropped."""
+    keep = days if days is not None else current_app.config["REST_LOG_DAYS"]
+    with db.engine.begin() as conn:
+        result = conn.execute(delete(RestCall).where(RestCall.at < utcnow() - timedelta(days=keep)))
+    return result.rowcount or 0
