@@ -36,7 +36,7 @@ def install(frame: Frame) -> Portal:
     Only the portal's administrator may do this (NotAnAdmin otherwise, nothing changed). The form's
     APPLICATION_TOKEN is never taken: it comes only from a verified ONAPPINSTALL/ONAPPUPDATE (protocol §2, §7).
     """
-    require_admin(frame.client_endpoint, frame.auth_id, frame.oauth)
+    require_admin(frame.client_endpoint, frame.auth_id, frame.oauth, member_id=frame.member_id)
     portal = portal_by_member(frame.member_id)
     now = utcnow()
     if portal is None:
@@ -103,7 +103,8 @@ def _verified_by_oauth(auth: dict[str, Any]) -> sdk.AppInfo:
     info = oauth.app_info(token)
     if info.install.member_id != auth.get("member_id"):
         raise RequestRefused("The event's member_id is not the portal the OAuth server knows for its token.")
-    require_admin(info.install.client_endpoint, token, oauth)  # any user's token is genuine; only an admin's counts
+    # Any user's token is genuine; only an admin's counts.
+    require_admin(info.install.client_endpoint, token, oauth, member_id=info.install.member_id)
     return info
 
 

@@ -57,8 +57,8 @@ class Sandbox:
     def rename(self, portal: SandboxPortal, new_name: str) -> None:
         self.state.rename(portal, new_name)
 
-    def fail_next(self, portal: SandboxPortal, code: str, times: int = 1) -> None:
-        self.state.fail_next(portal, code, times)
+    def fail_next(self, portal: SandboxPortal, code: str, times: int = 1, method: str | None = None) -> None:
+        self.state.fail_next(portal, code, times, method)
 
     # --- payment -----------------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ def call(slug: str, method: str):
         return _system_error("OVERLOAD_LIMIT")
     if not limits.admit(state, portal, started):
         return _system_error("QUERY_LIMIT_EXCEEDED")
-    fault = state.take_fault(portal.member_id)
+    fault = state.take_fault(portal.member_id, method)
     if fault:
         return _system_error(fault)
     try:

@@ -105,7 +105,7 @@ class SandboxState:
         self.refresh_index: dict[str, Grant] = {}  # by refresh token, removed once spent
         self.moved: dict[str, str] = {}  # old slug -> new slug
         self.calls: list[Call] = []
-        self.faults: list[tuple[str, str, int]] = []  # (member_id, error code, remaining answers)
+        self.faults: list[tuple[str, str, int, str | None]] = []  # (member_id, error code, remaining answers)
         self.lock = threading.RLock()
 
     # --- portals -----------------------------------------------------------------------------------
@@ -205,19 +205,19 @@ class SandboxState:
                 del self.grants[key]
             self.revoke_refresh_tokens(portal)
 
-    def fail_next(self, portal: SandboxPortal, code: str, times: int = 1) -> None:
-        """The portal's next ``times`` REST answers are this error (QUERY_LIMIT_EXCEEDED, OVERLOAD_LIMIT...)."""
+    def fail_next(self, portal: SandboxPortal, code: str, times: int = 1, method: str | None = None) -> None:
+        """The portal's next ``times`` REST answers (to ``method`` only, if named) are this error."""
         with self.lock:
-            self.faults.append((portal.member_id, code, times))
+            self.faults.append((portal.member_id, code, times, (method or "").lower() or None))
 
-    def take_fault(self, member_id: str) -> str | None:
+    def take_fault(self, member_id: str, method: str = "") -> str | None:
         with self.lock:
-            for index, (member, code, remaining) in enumerate(self.faults):
-                if member == member_id:
+            for index, (member, code, remaining, only) in enumerate(self.faults):
+                if member == member_id and only in (None, method.lower()):
                     if remaining <= 1:
                         del self.faults[index]
                     else:
-                        self.faults[index] = (member, code, remaining - 1)
+                        self.faults[index] = (member, code, remaining - 1, only)
                     return code
             return None
 

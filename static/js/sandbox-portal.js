@@ -82,7 +82,7 @@
     setInstallFinish: function () {
       document.body.dataset.installFinished = "1";
       post(script.dataset.installFinished).then(function () {
-        location.href = location.pathname + "?install_finished=Y&done=installed&view=app"; // applayout.js adds install_finished; done= is the sandbox's flash
+        location.href = location.pathname + "?done=installed&install_finished=Y&view=app"; // applayout.js adds install_finished; done= is the sandbox's flash
       });
     },
     resizeWindow: function (params, message) {

@@ -57,8 +57,8 @@ def test_flask_portals_bind_names_what_is_still_refused(app, sandbox):
 
 def test_an_install_the_portal_could_not_bind_at_all_still_finishes_and_flask_portals_bind_retries(app, sandbox):
     acme = sandbox.add_portal("acme", lang="ru")
-    # the batch gives up after its back-off: one request and B24_MAX_RETRIES (3) more
-    sandbox.fail_next(acme, "QUERY_LIMIT_EXCEEDED", times=4)
+    # the bindings' batch gives up after its back-off: one request and B24_MAX_RETRIES (3) more
+    sandbox.fail_next(acme, "QUERY_LIMIT_EXCEEDED", times=4, method="batch")
 
     page = sandbox.install(acme)
 
