@@ -17,9 +17,8 @@ from b24.memo import TokenMemo
 from b24.models import Portal
 from b24.oauth import OAuthServer
 from b24.registry import refuse_unless_serving
+from b24.signals import frame_verified
 from database import db
-from ops.logging import set_log_context
-from ops.security import allow_framing_by
 
 LANGUAGES = ("ru", "en")
 
@@ -111,8 +110,7 @@ def verify_frame(request: Request, *, installing: bool = False) -> Frame:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")
     if normalise_domain(install.domain) != posted.domain:
         raise RequestRefused("The request's DOMAIN is not the portal the OAuth server knows for this token.")
-    allow_framing_by(posted.domain, posted.protocol)  # this portal, and only it, may frame the page
-    set_log_context(member_id=posted.member_id)
+    frame_verified.send(posted)  # ops: this portal, and only it, may frame the page; its member_id in the log line
     if portal is not None:
         refuse_unless_serving(portal, posted.lang, installing=installing)
     return Frame(

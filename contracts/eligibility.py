@@ -12,9 +12,6 @@ from b24.models import Portal
 from contracts.models import Contract, Operator
 from database import db, utcnow
 from settings import csv
-from tickets.models import CATEGORIES
-
-CONTRACT_CATEGORY = "contract"  # the one category a portal without an active contract may file
 
 
 @dataclass(frozen=True)
@@ -44,11 +41,6 @@ class Eligibility:
     def contract_expired_on(self) -> date | None:
         """The end date of the latest contract when none is active."""
         return None if self.contract_active or not self.contract else self.contract.valid_to
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        """The categories a request may be filed under: only a contract question without a contract."""
-        return CATEGORIES if self.contract_active else (CONTRACT_CATEGORY,)
 
     @property
     def eligible(self) -> bool:

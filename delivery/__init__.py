@@ -26,14 +26,15 @@ def init_app(app: Flask) -> None:
     from delivery import (
         messages,  # noqa: F401  (strings)
         models,  # noqa: F401  (tables)
+        outbox,
     )
+    from delivery.channels import configured_secrets
+    from delivery.channels.http import guard_logs
     from delivery.cli import cli
     from delivery.facts import remember_previous_status
 
     remember_previous_status()
-    from delivery.channels import configured_secrets
-    from delivery.channels.http import guard_logs
-
+    # Filings, replies and status changes reach the outbox through the signal tickets sends (layers point down).
+    outbox.listen()
     guard_logs(configured_secrets(app.config))
-
     app.register_blueprint(cli)

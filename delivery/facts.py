@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event, inspect
 
 from redactor import redact_value
-
-if TYPE_CHECKING:
-    from tickets.models import Reply, Ticket
+from tickets.models import Reply, Ticket
 
 # Ticket columns a message may carry. operator_connection (payment-operator credentials) is deliberately absent:
 # a whitelist means a column added later stays out of every channel until someone decides otherwise.
@@ -44,8 +42,6 @@ def reply_facts(reply: Reply) -> dict[str, Any]:
 
 def remember_previous_status() -> None:
     """Make SQLAlchemy load a ticket's old status when it is set, so a status mail can say what it was before."""
-    from tickets.models import Ticket
-
     if not event.contains(Ticket.status, "set", _status_set):
         event.listen(Ticket.status, "set", _status_set, active_history=True)
 

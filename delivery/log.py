@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from database import db
 from delivery.models import OutboxMessage
-
-if TYPE_CHECKING:
-    from tickets.models import Ticket
+from tickets.models import Ticket
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
-
-if TYPE_CHECKING:
-    from tickets.models import Ticket
+from tickets.models import Ticket
 
 # pending: waiting for its turn; claimed: taken by a worker, not yet tried; sending: a try is under way;
 # sent: the receiver took it; dead: gave up (retry by hand).

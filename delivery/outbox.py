@@ -11,7 +11,7 @@ Bitrix24 task id, which only exists once the first message for that ticket has g
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import distinct, func, select
@@ -21,11 +21,8 @@ from database import db
 from delivery import channels
 from delivery.facts import reply_facts, status_change, ticket_facts
 from delivery.models import OutboxMessage
-
-if TYPE_CHECKING:
-    from tickets.models import Reply, Ticket
-
-EVENTS = ("ticket_created", "user_followup", "staff_reply", "status_changed", "fixed_by_update", "planned_overdue")
+from tickets.models import Reply, Ticket
+from tickets.signals import EVENTS, ticket_event
 
 # Who hears about what: event -> [(channel, audience, template)]. "user" mail goes to the ticket's contact in the
 # ticket's language; "vendor" messages go to the vendor's configured addresses in VENDOR_ALERT_LANGUAGE.
@@ -119,6 +116,15 @@ def notify(ticket: Ticket, event: str, reply: Reply | None = None) -> list[Outbo
         db.session.add(message)
         queued.append(message)
     return queued
+
+
+def listen() -> None:
+    """Queue messages for every event the incident store announces (tickets.signals), in its transaction."""
+    ticket_event.connect(_on_ticket_event, weak=False)
+
+
+def _on_ticket_event(ticket: Ticket, event: str, reply: Reply | None = None) -> None:
+    notify(ticket, event, reply)  # adds to the announcing session; the caller's one commit writes both
 
 
 def idempotency_key(number: str, event: str, event_ref: str, channel: str, recipient: str) -> str:

@@ -28,6 +28,7 @@ from database import db, utcnow
 from delivery import channels
 from delivery.channels import DeliveryFailed, Outgoing
 from delivery.models import DeliveryAttempt, OutboxMessage
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 TIMEOUT_SETTINGS = ("SMTP_TIMEOUT", "TELEGRAM_TIMEOUT", "WEBHOOK_TIMEOUT", "VENDOR_B24_TIMEOUT")
@@ -174,8 +175,6 @@ def _send(outgoing: Outgoing) -> tuple[str | None, bool]:
 
 def _finish(outgoing: Outgoing, worker: str, policy: Policy, error: str | None, permanent: bool,
             duration_ms: int) -> str:
-    from tickets.models import Ticket
-
     now = utcnow()
     attempts = outgoing.attempts + 1
     if error is None:

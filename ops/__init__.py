@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from b24.signals import frame_verified
+
 
 def init_app(app: Flask) -> None:
     from ops import counters, errors, health, logging, models, ratelimit, security  # noqa: F401
+
+    # b24 announces each verified frame: that portal may frame the page, and the request's log line names it.
+    frame_verified.connect(security.on_frame_verified, weak=False)
 
     logging.init_app(app)
     security.init_app(app)
@@ -20,3 +25,4 @@ def init_app(app: Flask) -> None:
         # Trust exactly one proxy hop (nginx); more would let a client forge X-Forwarded-For.
         hops = int(app.config.get("PROXY_FIX_HOPS") or 1)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+

@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import event, select
 from werkzeug.wrappers import Response
 
+from b24.models import Portal
 from database import db
 from ops.models import MetricCounter, upsert_add
 from ops.security import is_framed_path
@@ -88,8 +89,6 @@ def _count_placement_open(response: Response) -> Response:
 
 
 def _watch_token_refreshes() -> None:
-    from b24.models import Portal
-
     if not event.contains(Portal.token_refreshed_at, "set", _on_refresh):
         event.listen(Portal.token_refreshed_at, "set", _on_refresh)
 

@@ -10,8 +10,12 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from b24.models import Portal
 from database import db, utcnow
+from delivery import models as delivery_models
+from delivery.models import DeliveryAttempt, OutboxMessage
 from ops import counters
+from tickets.models import Ticket
 
 bp = Blueprint("ops", __name__)
 SETTLED = ("sent", "dead")
@@ -48,8 +52,6 @@ def database_revisions() -> set[str]:
 
 def backlog() -> dict[str, Any]:
     """Messages due and not yet sent, and how long the oldest has waited."""
-    from delivery.models import OutboxMessage
-
     now = utcnow()
     # Anything not yet settled (pending, claimed, sending...) whose time has come.
     due = OutboxMessage.state.not_in(SETTLED) & (OutboxMessage.next_attempt_at <= now)
@@ -111,11 +113,6 @@ def metrics():
 
 
 def render_metrics() -> str:
-    from b24.models import Portal
-    from delivery import models as delivery_models
-    from delivery.models import DeliveryAttempt, OutboxMessage
-    from tickets.models import Ticket
-
     out: list[str] = []
 
     def metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> None:

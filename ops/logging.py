@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from ops.redaction import filter_record, install_record_factory, redact, remember_secret, request_secrets
 from redactor import redact_path
+from tickets.models import Reply, Ticket
 
 _watching = [False]
 
@@ -92,8 +93,6 @@ def _install_handler(app: Flask) -> None:
 
 def _watch_tickets() -> None:
     """A request that files a ticket or a reply names that ticket in its log line, whatever view did it."""
-    from tickets.models import Reply, Ticket
-
     def ticket_written(_mapper, _connection, ticket) -> None:
         if has_request_context():
             g.ticket_number = ticket.number

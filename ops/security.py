@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from ops.logging import set_log_context
 from settings import csv
 
 # Paths the portal frames: the main page, the installer, every placement.
@@ -33,6 +35,12 @@ _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,252})(?::\d{1,5})?$")
 REFERRER_POLICY = "same-origin"
 BASE_CSP = "base-uri 'self'; object-src 'none'"
 NOBODY = "'none'"
+
+
+def on_frame_verified(frame: Any) -> None:
+    """b24.signals.frame_verified: the OAuth server vouched for this portal's frame request."""
+    allow_framing_by(frame.domain, frame.protocol)
+    set_log_context(member_id=frame.member_id)
 
 
 def allow_framing_by(domain: str, protocol: str = "https") -> None:

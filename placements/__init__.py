@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     import placements.messages  # noqa: F401  (strings)
     import placements.models  # noqa: F401  (tables)
-    from placements import recorder
+    from placements import known_issues, recorder
     from placements.home import bp as home
     from placements.support import bp as support
     from placements.tus import bp as support_uploads
@@ -17,5 +17,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(home)
     app.register_blueprint(support)
     app.register_blueprint(support_uploads)
+    app.register_blueprint(known_issues.bp)
+    # The Support form's aside: update banner, fixes to confirm, the portal's known issues.
+    app.jinja_env.globals["support_knowledge"] = known_issues.support_knowledge
     recorder.init_app(app)
     unpaid_page(app)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from b24.models import Portal
 from database import db, utcnow
-from delivery import outbox
 from i18n import translate
 from releases.models import Release, TicketFix
+from tickets import signals
 from tickets.models import OPEN_STATUSES, Reply, Ticket
 
 
@@ -48,7 +48,7 @@ def resolve_fixed(portal: Portal, version: int) -> list[Ticket]:
         ticket.replies.append(reply)
         fix.resolved_at = now
         db.session.flush()
-        outbox.notify(ticket, "fixed_by_update", reply)
+        signals.announce(ticket, "fixed_by_update", reply)
         resolved.append(ticket)
     return resolved
 
@@ -126,7 +126,7 @@ def reopen(ticket: Ticket, b24_user_id: int | None, user_name: str | None) -> Re
                   data={"b24_user_id": b24_user_id, "user_name": user_name, "reopened": True})
     ticket.replies.append(reply)
     db.session.flush()
-    outbox.notify(ticket, "user_followup", reply)
+    signals.announce(ticket, "user_followup", reply)
     return reply
 
 
@@ -168,7 +168,7 @@ def flag_overdue(today: date | None = None) -> list[TicketFix]:
     for fix in overdue_promises(today):
         if fix.overdue_flagged_at is None:
             fix.overdue_flagged_at = utcnow()
-            outbox.notify(fix.ticket, "planned_overdue")
+            signals.announce(fix.ticket, "planned_overdue")
             flagged.append(fix)
     db.session.flush()
     return flagged

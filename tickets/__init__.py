@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     import tickets.messages  # noqa: F401  (strings)
     import tickets.models  # noqa: F401  (tables)
     import tickets.search  # noqa: F401  (the full-text index DDL)
+    from tickets.filing import open_categories
+    from tickets.media import poster_available
     from tickets.storage.cli import attachments_cli
     from tickets.sweeping import sweep_uploads_command
     from tickets.uploads import UploadRequest
@@ -18,6 +20,5 @@ def init_app(app: Flask) -> None:
     app.request_class = UploadRequest
     app.cli.add_command(sweep_uploads_command)
     app.cli.add_command(attachments_cli)
-    from tickets.media import poster_available
-
     app.jinja_env.globals["poster_available"] = poster_available
+    app.jinja_env.globals["open_categories"] = open_categories  # the Support form greys out the others

@@ -1,7 +1,8 @@
 """The vendor's side of a ticket: answers of the policy's kinds (§3.2), internal notes, assignment, status.
 
 Each function changes the session but does not commit: the caller commits once, so the change and the
-outbox messages ``delivery.outbox.notify`` queues for it land in the same transaction (or not at all).
+outbox messages queued for it (``tickets.signals.announce``; delivery listens) land in the same transaction
+(or not at all).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from database import db, utcnow
-from delivery import outbox
+from tickets import signals
 from tickets.models import ANSWER_KINDS, TICKET_STATUSES, Reply, Ticket
 from tickets.status import AFTER_STAFF_ANSWER, follow_the_work, move
 
@@ -76,7 +77,7 @@ def answer(ticket: Ticket, staff: StaffMember, kind: str, body: str, data: dict[
     # The answer itself tells the user; the status move is history only (no second mail).
     follow_the_work(ticket, AFTER_STAFF_ANSWER, staff.id)
     db.session.flush()
-    outbox.notify(ticket, "staff_reply", reply)
+    signals.announce(ticket, "staff_reply", reply)
     return reply
 
 
@@ -101,7 +102,7 @@ def change_status(ticket: Ticket, staff: StaffMember, status: str) -> Reply | No
     if line is None:
         return None
     db.session.flush()
-    outbox.notify(ticket, "status_changed", None)
+    signals.announce(ticket, "status_changed", None)
     return line
 
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from b24.models import Portal
 from contracts.eligibility import Eligibility, eligibility
 from database import db, utcnow
-from delivery import outbox
 from redactor import redact_value
+from tickets import attachments, signals  # attachments: the store (streaming, sniffing, limits)
 from tickets.models import CATEGORIES, Reply, Ticket
 from tickets.numbering import next_number
 from tickets.status import AFTER_USER_FOLLOWUP, follow_the_work
@@ -39,6 +39,8 @@ REQUIRED = {
     "contract": ("what_done",),
 }
 NEEDS_VIDEO = ("error",)
+
+CONTRACT_CATEGORY = "contract"  # the one category a portal without an active contract may file
 
 
 def required_by_category() -> dict[str, tuple[str, ...]]:
@@ -78,6 +80,11 @@ def clean_text(value: object) -> str:
     return str(value or "").replace("\x00", "").replace("\r\n", "\n").strip()
 
 
+def open_categories(allowed: Eligibility) -> tuple[str, ...]:
+    """The categories a request may be filed under (policy §2): only a contract question without a contract."""
+    return CATEGORIES if allowed.contract_active else (CONTRACT_CATEGORY,)
+
+
 def validate_request(
     fields: Mapping[str, Any], allowed: Eligibility, has_video_upload: bool = False
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -91,7 +98,7 @@ def validate_request(
     category = data["category"]
     if category not in CATEGORIES:
         errors["category"] = "err_choice"
-    elif category not in allowed.categories:
+    elif category not in open_categories(allowed):
         errors["category"] = "err_needs_contract"
     for name in REQUIRED.get(category, ()):
         if not data[name]:
@@ -161,7 +168,7 @@ def file_ticket(portal: Portal, context: dict[str, Any], fields: Mapping[str, An
         db.session.add(ticket)
         db.session.flush()
         _attach_all(ticket, stored)
-        outbox.notify(ticket, "ticket_created")
+        signals.announce(ticket, "ticket_created")
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -194,7 +201,7 @@ def add_followup(ticket: Ticket, body: str, files: Uploads = (), author: Author 
         _attach_all(ticket, stored, reply)
         ticket.updated_at = utcnow()
         follow_the_work(ticket, AFTER_USER_FOLLOWUP)  # the user answered: the vendor's turn again
-        outbox.notify(ticket, "user_followup", reply)
+        signals.announce(ticket, "user_followup", reply)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -225,8 +232,6 @@ def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = No
     """Check and keep every upload; the first one refused discards the others and names its field."""
     if not uploads:
         return []
-    from tickets import attachments  # the attachment store (streaming, sniffing, limits)
-
     field_for = field_for or {"video": "video", "file": "attachments"}
     stored: list[tuple[str, Any]] = []
     for role, upload in uploads:
@@ -245,16 +250,12 @@ def _store(uploads: list[tuple[str, Any]], field_for: dict[str, str] | None = No
 
 def _attach_all(ticket: Ticket, stored: list[tuple[str, Any]], reply: Reply | None = None) -> None:
     if stored:
-        from tickets import attachments
-
         for role, item in stored:
             attachments.attach(ticket, item, role, reply=reply)
 
 
 def _discard_all(stored: list[tuple[str, Any]]) -> None:
     if stored:
-        from tickets import attachments
-
         for _role, item in stored:
             attachments.discard(item)
 

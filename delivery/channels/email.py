@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from delivery.channels import Channel, DeliveryFailed, Outgoing
+from delivery.channels.base import Channel, DeliveryFailed, Outgoing
 from delivery.render import render
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}

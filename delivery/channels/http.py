@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from delivery.channels.base import DeliveryFailed
 from redactor import redact_text
 
 # urllib3 logs every request line at DEBUG, URL path included: the Telegram token and the Bitrix24 webhook code
@@ -42,8 +43,6 @@ RETRYABLE = {408, 409, 425, 429}
 
 def post(url: str, what: str, timeout: float, **kwargs: Any) -> requests.Response:
     """POST and return a 2xx response, or raise DeliveryFailed naming ``what`` (never the URL)."""
-    from delivery.channels import DeliveryFailed
-
     try:
         response = requests.post(url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.Timeout:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from delivery.channels import Channel, DeliveryFailed, Outgoing
+from delivery.channels.base import Channel, DeliveryFailed, Outgoing
 from delivery.channels.http import post
 from delivery.render import render
 

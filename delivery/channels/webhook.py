@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 
-from delivery.channels import Channel, Outgoing
+from delivery.channels.base import Channel, Outgoing
 from delivery.channels.http import post
 
 

@@ -8,9 +8,12 @@ so ``--link-dest`` hard-links a file the previous backup already holds instead o
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from tickets.storage import current_store
@@ -62,11 +65,6 @@ def import_command(directory: str) -> None:
 
 def _copy_in(store, path: Path) -> int:
     # keep_file may move its argument (the local store renames): hand it a copy, never the backup itself.
-    import shutil
-    import tempfile
-
-    from flask import current_app
-
     # Beside the local store (same filesystem, so its keep_file can rename); a name its listing ignores.
     folder = Path(current_app.config["ATTACHMENT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """Known issues inside the Support placement: suggestions while the user types, "this solves it", confirm/reopen.
 
+A placement view over `releases` (which knows releases, issues and fixes and nothing of frames or tokens).
+
 Every request carries the signed view (or one-time form) token the placement issued (placements.frame_tokens):
 the iframe has no cookies, and the token names the portal and user the OAuth server vouched for.
 """
