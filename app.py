@@ -1,13 +1,13 @@
-"""The Flask application factory: configuration, then each subsystem's init_app, then error handling."""
+"""The Flask application factory: configuration, the last-resort error handling, then each subsystem's init_app."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 
+import errors
 import i18n
 import messages  # noqa: F401  (shared strings)
 import settings
@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     i18n.init_app(app)
+    errors.init_app(app)  # the last resort; each package registers its own exceptions and machine paths
 
     import ops
 
@@ -49,41 +50,4 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         sandbox.init_app(app)
 
-    _register_error_handlers(app)
     return app
-
-
-def _wants_json() -> bool:
-    if request.path.startswith(("/api/", "/b24/events", "/placements/support/uploads")):  # machine clients
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-
-
-def _error_page(status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None):
-    if _wants_json():
-        return jsonify(error=code, error_description=message), status, headers or []
-    page = render_template("error.html", status=status, message=message, lang=g.get("lang", "en"))
-    return page, status, headers or []
-
-
-def _register_error_handlers(app: Flask) -> None:
-    from b24.errors import B24Error
-
-    @app.errorhandler(B24Error)
-    def bitrix_error(exc: B24Error):
-        db.session.rollback()
-        return _error_page(exc.status, exc.code or exc.__class__.__name__, exc.message)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        # Keep what the error says in its headers (Allow on 405, Retry-After on 429, Content-Range on 416).
-        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return _error_page(exc.code or 500, code, exc.description or "", headers)
-
-    @app.errorhandler(Exception)
-    def server_error(exc: Exception):
-        db.session.rollback()
-        app.logger.exception("unhandled error on %s", request.path)
-        return _error_page(500, "internal_error", i18n.translate("error_internal"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from errors import machine_paths
+
 
 def init_app(app: Flask) -> None:
     from api import models  # noqa: F401  (tables)
@@ -12,3 +14,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(cli)
+    # Errors outside the API's own handler (an unknown path, a 405) are JSON of the same shape (errors.py).
+    machine_paths(app, "/api/")

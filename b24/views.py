@@ -7,12 +7,13 @@ import logging
 from flask import Blueprint, after_this_request, current_app, g, jsonify, render_template, request
 
 from b24 import bindings, lifecycle, payments
-from b24.errors import BadFrameRequest, NotAnAdmin, PortalBlocked, PortalCallFailed, TokenRefused
+from b24.errors import B24Error, BadFrameRequest, NotAnAdmin, PortalBlocked, PortalCallFailed, TokenRefused
 from b24.frames import verify_frame
 from b24.inputs import bracket_form, flat_fields, text
 from b24.models import Portal
 from b24.tokens import client_for, client_for_frame
 from database import db
+from errors import error_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("b24", __name__)
@@ -82,6 +83,10 @@ def _rebind_after_response(portal_id: int, auth: dict) -> None:
 def portal_blocked(exc: PortalBlocked):
     """The page a blocked portal's users see: why, and how to reach the vendor (JSON for event senders)."""
     db.session.rollback()
-    if request.path.startswith("/b24/events") or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=exc.code, error_description=exc.message), exc.status
-    return render_template("b24/portal_blocked.html", message=exc.message, lang=g.get("lang", "en")), exc.status
+    return error_response(exc.status, exc.code or "PortalBlocked", exc.message, template="b24/portal_blocked.html")
+
+
+def bitrix_error(exc: B24Error):
+    """Any other refused or failed Bitrix24 exchange: its status, its code, its message."""
+    db.session.rollback()
+    return error_response(exc.status, exc.code or exc.__class__.__name__, exc.message)

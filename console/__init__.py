@@ -15,7 +15,6 @@ def init_app(app: Flask) -> None:
     )
     from console.blueprint import bp
     from console.cli import cli
-    from console.guard import protect_responses
 
     # The console's session cookie: expiring, unreadable to scripts, not sent on cross-site POSTs.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(app.config["CONSOLE_SESSION_MINUTES"]))
@@ -28,4 +27,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(cli)
     app.jinja_env.globals["csrf_field"] = csrf.field
-    protect_responses(app)
+    # Its response headers (no framing, no-store) are set with everyone else's, in ops/security.py.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
 from console import csrf
 from console.models import StaffUser
@@ -73,21 +73,3 @@ def before_console_request() -> Any:
             sign_out()
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     return None
-
-
-def protect_responses(app: Flask) -> None:
-    """Every /console response refuses framing and caching, whatever produced it (views, errors, 404s)."""
-
-    @app.after_request
-    def console_headers(response):
-        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-            response.headers["X-Frame-Options"] = "DENY"
-            # Added to a policy the response already has (e.g. an attachment's sandbox), never replacing it.
-            policy = response.headers.get("Content-Security-Policy")
-            response.headers["Content-Security-Policy"] = (
-                f"{policy}; frame-ancestors 'none'" if policy else "frame-ancestors 'none'"
-            )
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "same-origin"
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response

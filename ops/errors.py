@@ -1,48 +1,24 @@
-"""Answers for trouble outside the request's fault: a database outage is 503 "try again", never a 500."""
+"""Answers for trouble outside the request's fault: a database outage is 503 "try again", never a 500.
+
+Rendered by the one error module (errors.py), JSON or the error page by the client.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.wrappers import Response
 
 from database import db
+from errors import error_response, machine_paths, retry_later
 from i18n import translate
 from ops import messages  # noqa: F401  (strings)
 from ops.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
 DB_RETRY_AFTER = 5
-
-
-def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/b24/events", "/readyz", "/metrics")):
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-
-
-def error_page(status: int, code: str, message: str, **fields: object) -> Response:
-    """The app's error answer: JSON for API clients, the error page for people."""
-    if wants_json():
-        response = jsonify(error=code, error_description=message, **fields)
-    else:
-        response = Response(
-            render_template("error.html", status=status, message=message, lang=g.get("lang", "en")),
-            mimetype="text/html",
-        )
-    response.status_code = status
-    return response
-
-
-def retry_later(status: int, code: str, message: str, retry_after: int) -> Response:
-    """A refusal the client may retry: JSON or the error page, with Retry-After."""
-    response = error_page(status, code, message, retry_after=retry_after)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
 
 
 def is_outage(exc: DBAPIError) -> bool:
@@ -55,7 +31,7 @@ def _database_error(exc: DBAPIError):
         db.session.rollback()
     if not is_outage(exc):
         log.exception("database error on %s %s", request.method, request.path)
-        return error_page(500, "internal_error", translate("error_internal"))
+        return error_response(500, "internal_error", translate("error_internal"))
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
     return retry_later(503, "database_unavailable", translate("db_unavailable"), DB_RETRY_AFTER)
 
@@ -82,6 +58,7 @@ def release_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    machine_paths(app, "/readyz", "/metrics")
     # Teardowns run last-registered first: this one precedes Flask-SQLAlchemy's (registered by db.init_app).
     app.teardown_appcontext(release_session)
     app.register_error_handler(DBAPIError, _database_error)

@@ -21,7 +21,8 @@ from settings import csv
 # Paths the portal frames: the main page, the installer, every placement.
 FRAMED_PREFIXES = ("/placements/",)
 FRAMED_PATHS = ("/", "/install")
-# Pages for people outside the portal (the vendor console): also X-Frame-Options, for browsers without CSP.
+# Pages for people outside the portal (the vendor console): also X-Frame-Options, for browsers without CSP, and
+# no-store. This module is the one place that sets response headers for framing and caching.
 PAGES_FOR_PEOPLE = ("/console",)
 # Development tools that set their own rules (the sandbox portal frames the app, it is never framed itself).
 UNTOUCHED_PREFIXES = ("/sandbox",)
@@ -94,6 +95,8 @@ def add_security_headers(response: Response) -> Response:
         if path.startswith(PAGES_FOR_PEOPLE):
             # For browsers too old for CSP: the console is where a click could do harm.
             headers["X-Frame-Options"] = "DENY"
+            # Staff pages hold customers' data: no cache keeps a copy (a view's own choice, e.g. a poster, stays).
+            headers.setdefault("Cache-Control", "no-store")
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         _secure_cookies(response)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from errors import machine_paths
+
 
 def init_app(app: Flask) -> None:
     import placements.messages  # noqa: F401  (strings)
@@ -17,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(home)
     app.register_blueprint(support)
     app.register_blueprint(support_uploads)
+    machine_paths(app, "/placements/support/uploads")  # tus clients read JSON errors
     app.register_blueprint(known_issues.bp)
     # The Support form's aside: update banner, fixes to confirm, the portal's known issues.
     app.jinja_env.globals["support_knowledge"] = known_issues.support_knowledge
