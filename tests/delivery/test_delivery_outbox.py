@@ -1,6 +1,7 @@
 """notify(): what gets queued for each event, in the caller's transaction, with no secret in any payload."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +10,9 @@ from database import db
 from delivery.models import OutboxMessage
 from delivery.outbox import notify
 from tests.delivery.delivery_peers import OPERATOR_SECRET, PORTAL_TOKEN
+from tickets import answers
+from tickets.models import Reply
+from tickets.signals import announce
 
 
 def queued() -> list[OutboxMessage]:
@@ -38,6 +42,27 @@ def test_messages_belong_to_the_callers_transaction(delivery_config, file_ticket
     assert len(queued()) == 5
     db.session.rollback()
     assert queued() == []
+
+
+def test_the_incident_store_reaches_the_outbox_by_its_signal_inside_its_own_transaction(delivery_config, file_ticket):
+    """tickets.answers imports nothing of delivery: the outbox hears tickets.signals and adds to the same session,
+    so a rolled-back answer leaves no message, and a committed one has its messages."""
+    ticket = file_ticket()
+    before = len(queued())
+    staff = SimpleNamespace(id=None)  # the StaffMember protocol: the answer records who, here nobody
+    answers.answer(ticket, staff, "consultation", "Press Save twice")
+    assert sorted(m.channel for m in queued()[before:]) == ["email", "webhook"]
+    db.session.rollback()
+    assert len(queued()) == before
+    assert db.session.execute(select(Reply).where(Reply.body == "Press Save twice")).first() is None
+    answers.answer(db.session.merge(ticket), staff, "consultation", "Press Save twice")
+    db.session.commit()
+    assert sorted(m.channel for m in queued()[before:]) == ["email", "webhook"]
+
+
+def test_an_unknown_ticket_event_is_refused_before_anyone_hears_it(delivery_config, file_ticket):
+    with pytest.raises(ValueError, match="unknown ticket event"):
+        announce(file_ticket(), "ticket_teleported")
 
 
 def test_no_channel_configured_queues_nothing(app, file_ticket):
