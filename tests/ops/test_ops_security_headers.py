@@ -26,6 +26,14 @@ def test_pages_outside_a_verified_frame_refuse_framing(client):
         assert client.get(path).headers["X-Frame-Options"] == "DENY", path
 
 
+def test_console_pages_and_their_errors_are_never_cached(client):
+    """Staff pages hold customers' data: no-store on the page, the sign-in, a redirect and a 404 alike."""
+    for path in ("/console/", "/console/login", "/console/no-such-page"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+
+
 def test_a_verified_frame_may_be_framed_by_its_own_portal_only(app, sandbox):
     app.config["FRAME_ANCESTORS_EXTRA"] = ""  # as in production: no sandbox page framing the app
     acme = sandbox.add_portal("acme")
