@@ -251,6 +251,7 @@ def test_scripts_dev_shows_the_whole_loop_and_remembers_it_after_a_restart(tmp_p
         page.goto(f"{dev.url}/console/portals?q=demo.bitrix24.test")
         page.locator("a", has_text="demo.bitrix24.test").first.click()
         page.locator("form[action$='/check'] button").click()  # the app calls the portal with its stored tokens
+        page.locator(".notice").first.wait_for()  # the answer page, not the one the click left (count() waits not)
         assert page.locator(".notice--success").count() == 1, page.locator("main").inner_text()
         _my_requests(page, dev, "demo", number, "ru")
     except BaseException:
