@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 MB = 1024 * 1024
@@ -138,8 +139,6 @@ class S3Store:
         )
         incoming = config.get("ATTACHMENT_DIR") or None
         if incoming:
-            from pathlib import Path
-
             Path(incoming, ".incoming").mkdir(parents=True, exist_ok=True)
             incoming = str(Path(incoming, ".incoming"))
         return cls(client, bucket, prefix, int(float(config.get("S3_PART_MB") or 8) * MB), incoming)
