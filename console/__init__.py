@@ -27,5 +27,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(cli)
-    app.jinja_env.globals["csrf_field"] = csrf.field
+    csrf.init_app(app)
     protect_responses(app)
