@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         csrf,
         messages,  # noqa: F401  (strings)
         models,  # noqa: F401  (tables)
+        session,
     )
     from console.blueprint import bp
     from console.cli import cli
@@ -28,4 +29,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(cli)
     csrf.init_app(app)
+    session.init_app(app)
     protect_responses(app)

@@ -180,6 +180,15 @@ def test_logging_out_voids_a_copied_session_cookie(app, client, console):
     assert replay.get("/console/portals").status_code == 302
 
 
+def test_logging_out_ends_the_accounts_sessions_in_other_browsers_too(app, client, console, staff):
+    other = ConsoleClient(app.test_client(), staff.email)
+    assert other.get("/console/tickets").status_code == 200
+    assert console.post("/console/logout").status_code == 302
+    response = other.get("/console/tickets?status=new")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/login?next=%2Fconsole%2Ftickets%3Fstatus%3Dnew"
+
+
 def test_a_deactivated_account_loses_its_session(app, client, console, staff):
     with app.app_context():
         db.session.get(StaffUser, staff.id).active = False
