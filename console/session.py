@@ -70,4 +70,5 @@ def sign_out() -> None:
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    # No current_user in every template of the app: the console's views hand ``staff`` to theirs.
+    login_manager.init_app(app, add_context_processor=False)
