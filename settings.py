@@ -68,7 +68,6 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "json",  # json: one JSON object per line; text: plain lines for a terminal
     "METRICS_TOKEN": "",  # set: /metrics needs "Authorization: Bearer <token>"
     "READY_MAX_BACKLOG_SECONDS": 0,  # >0: /readyz fails when the oldest due delivery waited longer
-    "COUNTER_FLUSH_SECONDS": 5.0,
     "RATE_LIMIT_SUBMISSIONS_PER_PORTAL": 60,  # tickets and follow-ups per portal per window; 0: no limit
     "RATE_LIMIT_SUBMISSIONS_PER_USER": 20,  # per user of a portal per window; 0: no limit
     "RATE_LIMIT_SUBMISSIONS_WINDOW": 3600,  # seconds

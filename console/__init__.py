@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         csrf,
         messages,  # noqa: F401  (strings)
         models,  # noqa: F401  (tables)
+        session,
     )
     from console.blueprint import bp
     from console.cli import cli
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(cli)
-    app.jinja_env.globals["csrf_field"] = csrf.field
+    csrf.init_app(app)
+    session.init_app(app)
     # Its response headers (no framing, no-store) are set with everyone else's, in ops/security.py.

@@ -1,4 +1,4 @@
-"""The console's blueprint: every /console request passes the guard (session, CSRF, language) first."""
+"""The console's blueprint: every /console request passes the guard (language, CSRF, Flask-Login's sign-in) first."""
 
 from __future__ import annotations
 

@@ -1,60 +1,19 @@
-"""Who is signed in, the session's expiry, CSRF and the anti-framing headers for every /console response."""
+"""Every /console request: its language, CSRF, then the sign-in (Flask-Login)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, request, session
+from flask_login import current_user
 
 from console import csrf
-from console.models import StaffUser
-from database import db, utcnow
+from console.session import login_manager, sign_out
 from i18n import LANGUAGES
 
 PREFIX = "/console"
 # Pages anyone may open: the sign-in form and the language switch.
 PUBLIC_ENDPOINTS = {"console.login", "console.login_post", "console.set_language"}
-
-
-def sign_in(user: StaffUser) -> None:
-    """Start a fresh session for this account (the old one, and its CSRF token, are dropped)."""
-    lang = session.get("console_lang")
-    session.clear()
-    session.permanent = True
-    session["staff_id"] = user.id
-    session["signed_at"] = utcnow().isoformat()
-    if lang:
-        session["console_lang"] = lang
-    csrf.rotate()
-
-
-def sign_out() -> None:
-    lang = session.get("console_lang")
-    session.clear()
-    if lang:
-        session["console_lang"] = lang
-
-
-def current_staff() -> StaffUser | None:
-    """The signed-in staff account, or None when the session is absent, expired, voided or the account inactive."""
-    staff_id, signed_at = session.get("staff_id"), session.get("signed_at")
-    if not staff_id or not signed_at:
-        return None
-    try:
-        signed = datetime.fromisoformat(signed_at)
-    except (TypeError, ValueError):
-        return None
-    lifetime = timedelta(minutes=int(current_app.config["CONSOLE_SESSION_MINUTES"]))
-    # The cookie's own expiry is the browser's business; the server enforces it as well.
-    if utcnow() - signed > lifetime:
-        return None
-    user = db.session.get(StaffUser, staff_id)
-    if user is None or not user.active:
-        return None
-    if user.sessions_valid_after and signed <= user.sessions_valid_after:
-        return None
-    return user
 
 
 def console_language() -> str:
@@ -65,11 +24,16 @@ def console_language() -> str:
 
 
 def before_console_request() -> Any:
+    """Flask-Login's ``login_required`` for the whole blueprint, after the CSRF check (a POST without a token is
+    a 400 even without a session), and the staff member as ``g.staff`` for the views."""
     g.lang = console_language()
-    g.staff = current_staff()
     csrf.protect()
+    # The StaffUser itself (not Flask-Login's proxy): views hand it to domain operations as an ORM object.
+    g.staff = current_user._get_current_object() if current_user.is_authenticated else None
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        if session.get("staff_id"):
+        if "_user_id" in session:  # an expired, voided or deactivated session: drop it
             sign_out()
-        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        # A redirect to the sign-in page with next= this page's path and query.
+        return login_manager.unauthorized()
     return None
+

@@ -18,6 +18,8 @@ _STRINGS = {
     "c_password": ("Пароль", "Password"),
     "c_login": ("Войти", "Sign in"),
     "login_refused": ("Неверная почта или пароль.", "Wrong email or password."),
+    "c_csrf_refused": ("Форма устарела или отправлена не из консоли. Обновите страницу и попробуйте снова.",
+                       "The form has expired or did not come from the console. Reload the page and try again."),
     "login_too_many": ("Слишком много попыток входа. Попробуйте через {minutes} мин.",
                        "Too many sign-in attempts. Try again in {minutes} min."),
     "c_search": ("Поиск", "Search"),

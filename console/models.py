@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,7 +13,9 @@ from database import db, utcnow
 STAFF_ROLES = ("staff", "admin")
 
 
-class StaffUser(db.Model):
+class StaffUser(UserMixin, db.Model):
+    """A staff account; Flask-Login's user (``get_id`` is the primary key)."""
+
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +30,11 @@ class StaffUser(db.Model):
     last_login_at: Mapped[datetime | None]
     # Sessions signed before this moment are void: logging out ends every session of the account.
     sessions_valid_after: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        """A deactivated account cannot sign in and loses the sessions it has."""
+        return bool(self.active)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email}>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 
 wsgi_app = "app:create_app()"
 
@@ -44,3 +45,17 @@ logconfig_dict = {
 
 # Each worker builds its own app and database pool: forking a shared pool would share sockets between processes.
 preload_app = False
+
+# prometheus_client's multiprocess mode: every worker writes its metric values to files in this directory and
+# /metrics sums them. Set before any worker imports prometheus_client (it picks its value store at import). A
+# fresh directory per start unless the operator names one, so no values of an earlier run are summed in.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="b24desk-metrics-")
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker ended (recycled by max_requests, or died): its live gauges must no longer be summed."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

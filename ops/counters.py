@@ -1,94 +1,71 @@
-"""Counters a vendor charts (token refreshes, placement opens): counted in memory, summed in the database.
+"""Counts a vendor charts (token refreshes, placement opens, installs) and request durations, in prometheus_client.
 
-Each process adds to its in-memory counts and flushes them with one upsert per name at most every
-COUNTER_FLUSH_SECONDS, so several gunicorn workers and app servers report one total without a write per event.
+Each app has its own registry, so test apps in one process never mix their counts. Under gunicorn,
+PROMETHEUS_MULTIPROC_DIR (deploy/gunicorn.conf.py) makes every worker write its values to that directory, and
+/metrics sums them with prometheus_client's MultiProcessCollector (ops/health.py).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from collections import Counter
 
 from flask import Flask, current_app, g, has_app_context, request
-from sqlalchemy import event, select
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from sqlalchemy import event
 from werkzeug.wrappers import Response
 
-from b24.models import Portal
-from database import db
-from ops.models import MetricCounter, upsert_add
 from ops.security import is_framed_path
 
-log = logging.getLogger(__name__)
+PREFIX = "b24desk_"
+COUNTS = {
+    "token_refreshes": "Portal tokens renewed at the OAuth server.",
+    "placement_opens": "Verified placement and main-page opens.",
+    "installs": "Installer pages served.",
+}
 
-class _Pending:
-    """This app's counts not yet written, kept per app so test apps in one process never mix theirs."""
+
+class Metrics:
+    """One app's registry, its counters (exposed as ``b24desk_<name>_total``) and the request-duration histogram."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.last_flush = time.monotonic()
+        self.registry = CollectorRegistry()
+        self.counters = {name: Counter(PREFIX + name, text, registry=self.registry) for name, text in COUNTS.items()}
+        # Labelled by the route, never the path, so the number of series stays bounded.
+        self.request_seconds = Histogram(PREFIX + "request_duration_seconds", "Time to answer a request.",
+                                         ["method", "endpoint"], registry=self.registry)
 
 
-def _pending() -> _Pending | None:
-    if not has_app_context():
-        return None
-    return current_app.extensions.setdefault("ops.counters", _Pending())
+def of(app: Flask) -> Metrics:
+    return app.extensions["ops.counters"]
 
 
 def count(name: str, amount: int = 1) -> None:
-    """Add to a counter; it reaches the database with the next flush."""
-    pending = _pending()
-    if pending is not None:
-        with pending.lock:
-            pending.counts[name] += amount
+    """Add to one of COUNTS (outside an app, e.g. a bare model script, there is nothing to count into)."""
+    if has_app_context():
+        of(current_app).counters[name].inc(amount)
 
 
-def flush() -> None:
-    """Write this process's pending counts to the shared table."""
-    pending = _pending()
-    if pending is None:
-        return
-    with pending.lock:
-        batch = dict(pending.counts)
-        pending.counts.clear()
-        pending.last_flush = time.monotonic()
-    if not batch:
-        return
-    table = MetricCounter.__table__
-    try:
-        with db.engine.begin() as conn:
-            for name, amount in sorted(batch.items()):  # sorted: a fixed lock order between processes
-                upsert_add(conn, table, {"name": name}, "value", amount)
-    except Exception as exc:
-        # A database outage must not fail the request that happened to flush: keep the counts for next time.
-        with pending.lock:
-            pending.counts.update(batch)
-        log.warning("metric counters not flushed: %s", exc.__class__.__name__)
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
 
 
-def totals() -> dict[str, int]:
-    """Every counter as stored (after flushing this process's pending counts)."""
-    flush()
-    rows = db.session.execute(select(MetricCounter.name, MetricCounter.value)).all()
-    return {name: int(value) for name, value in rows}
-
-
-def _count_placement_open(response: Response) -> Response:
+def _after_request(response: Response) -> Response:
     # A verified frame request (the view named its portal as frame ancestor) that rendered a page.
     if request.method == "POST" and response.status_code == 200 and g.get("frame_ancestor"):
         if is_framed_path(request.path) and request.path != "/install":
             count("placement_opens")
         elif request.path == "/install":
             count("installs")
-    pending = _pending()
-    if pending and time.monotonic() - pending.last_flush >= current_app.config["COUNTER_FLUSH_SECONDS"]:
-        flush()
+    started = g.get("metrics_started")
+    if started is not None:
+        endpoint = request.endpoint or "unmatched"
+        of(current_app).request_seconds.labels(request.method, endpoint).observe(time.perf_counter() - started)
     return response
 
 
 def _watch_token_refreshes() -> None:
+    from b24.models import Portal
+
     if not event.contains(Portal.token_refreshed_at, "set", _on_refresh):
         event.listen(Portal.token_refreshed_at, "set", _on_refresh)
 
@@ -100,5 +77,9 @@ def _on_refresh(_target, value, _old, _initiator) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # A counter's *_created series only repeats the process start time; Prometheus handles resets itself.
+    disable_created_metrics()
+    app.extensions["ops.counters"] = Metrics()
     _watch_token_refreshes()
-    app.after_request(_count_placement_open)
+    app.before_request(_start_timer)
+    app.after_request(_after_request)

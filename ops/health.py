@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import hmac
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from sqlalchemy import func, select, text
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from b24.models import Portal
-from database import db, utcnow
-from delivery import models as delivery_models
-from delivery.models import DeliveryAttempt, OutboxMessage
+from database import db
 from ops import counters
-from tickets.models import Ticket
+from ops.gauges import DatabaseCollector, backlog
 
 bp = Blueprint("ops", __name__)
-SETTLED = ("sent", "dead")
 
 
 def migrations_dir() -> Path:
@@ -48,17 +46,6 @@ def database_revisions() -> set[str]:
             return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
     except SQLAlchemyError:
         return set()  # no alembic_version table: never migrated
-
-
-def backlog() -> dict[str, Any]:
-    """Messages due and not yet sent, and how long the oldest has waited."""
-    now = utcnow()
-    # Anything not yet settled (pending, claimed, sending...) whose time has come.
-    due = OutboxMessage.state.not_in(SETTLED) & (OutboxMessage.next_attempt_at <= now)
-    pending, oldest = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(due)
-    ).one()
-    return {"pending": int(pending), "oldest_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0}
 
 
 def readiness() -> tuple[bool, dict[str, Any]]:
@@ -109,46 +96,21 @@ def metrics():
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return Response("metrics need the bearer token\n", 401, {"WWW-Authenticate": "Bearer"},
                             mimetype="text/plain")
-    return Response(render_metrics(), mimetype="text/plain; version=0.0.4")
+    return Response(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
-def render_metrics() -> str:
-    out: list[str] = []
-
-    def metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> None:
-        out.append(f"# HELP b24desk_{name} {help_text}")
-        out.append(f"# TYPE b24desk_{name} {kind}")
-        for labels, value in samples:
-            label = ",".join(f'{k}="{v}"' for k, v in labels.items())
-            out.append(f"b24desk_{name}{{{label}}} {value:g}" if label else f"b24desk_{name} {value:g}")
-
-    session = db.session
-    metric("tickets_filed_total", "counter", "Tickets filed since the start.",
-           [({}, session.scalar(select(func.count(Ticket.id))) or 0)])
-    states = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
-    metric("deliveries", "gauge", "Outbox messages by state.",
-           [({"state": s}, states.get(s, 0)) for s in _message_states(delivery_models, states)])
-    attempts = dict(session.execute(select(DeliveryAttempt.ok, func.count()).group_by(DeliveryAttempt.ok)).all())
-    metric("delivery_attempts_total", "counter", "Delivery attempts by result.",
-           [({"result": "sent"}, attempts.get(True, 0)), ({"result": "failed"}, attempts.get(False, 0))])
-    metric("delivery_backlog_age_seconds", "gauge", "Age of the oldest due, unsent message.",
-           [({}, backlog()["oldest_age_seconds"])])
-    portals = dict(session.execute(select(Portal.status, func.count()).group_by(Portal.status)).all())
-    metric("portals", "gauge", "Portals by status.",
-           [({"status": s}, n) for s, n in sorted(portals.items())])
-    metric("portals_needing_reauth", "gauge", "Portals whose refresh token was refused.",
-           [({}, session.scalar(select(func.count(Portal.id)).where(Portal.needs_reauth.is_(True))) or 0)])
-    stored = counters.totals()
-    for name, help_text in (("token_refreshes", "Portal tokens renewed at the OAuth server."),
-                            ("placement_opens", "Verified placement and main-page opens."),
-                            ("installs", "Installer pages served.")):
-        metric(f"{name}_total", "counter", help_text, [({}, stored.get(name, 0))])
-    return "\n".join(out) + "\n"
-
-
-def _message_states(delivery_models, seen: dict) -> list[str]:
-    known = getattr(delivery_models, "MESSAGE_STATES", ("pending", "sending", "sent", "dead"))
-    return list(known) + sorted(set(seen) - set(known))
+def scrape_registry() -> CollectorRegistry:
+    """This process's counters, or, under gunicorn, every worker's summed from PROMETHEUS_MULTIPROC_DIR; and the
+    database's numbers."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = counters.of(current_app).registry
+    combined = CollectorRegistry()
+    combined.register(registry)  # a registry is itself a collector
+    combined.register(DatabaseCollector())
+    return combined
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,11 @@
-"""Structured logs: one JSON line per request (method, path, status, timing, portal, ticket), as JSON on stderr.
+"""Structured logs: one JSON line per request (method, path, status, timing, portal, ticket), on stderr.
 
-Every record is redacted first (ops.redaction), so no token, secret or operator connection data is written.
+The lines are python-json-logger's; every record is redacted first by the one redactor (ops.redaction over
+``redactor``), so no token, secret or operator connection data is written.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from pythonjsonlogger import json
+from pythonjsonlogger.core import RESERVED_ATTRS
 from sqlalchemy import event, inspect
 from werkzeug.wrappers import Response
 
@@ -24,24 +26,37 @@ from tickets.models import Reply, Ticket
 _watching = [False]
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, and any ``fields`` passed via ``extra``."""
+class JsonFormatter(json.JsonFormatter):
+    """python-json-logger's formatter in our line shape: ts, level, logger, msg, then the ``fields`` given via
+    ``extra`` (flattened), and ``exc``. The record is redacted first and the finished line once more."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", ["levelname", "name", "message"])
+        kwargs.setdefault("rename_fields",
+                          {"levelname": "level", "name": "logger", "message": "msg", "exc_info": "exc"})
+        # ``fields`` is flattened below; ``_redacted`` is ops.redaction's mark on a cleaned record.
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "fields", "_redacted"])
+        kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault("json_default", str)
+        super().__init__(*args, **kwargs)
 
     def format(self, record: logging.LogRecord) -> str:
-        filter_record.filter(record)
-        line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
+        filter_record.filter(record)  # a record made before the factory was installed is cleaned here
+        return super().format(record)
+
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+        log_data["ts"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        super().add_fields(log_data, record, message_dict)
+        log_data["level"] = record.levelname.lower()
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            line.update(fields)
-        if record.exc_text:
-            line["exc"] = record.exc_text
+            log_data.update(fields)
+        if record.exc_text:  # the redacted traceback, not one formatted afresh from exc_info
+            log_data["exc"] = record.exc_text
+
+    def serialize_log_record(self, log_data: dict[str, Any]) -> str:
         # ``fields`` arrive after the record is made: redact the finished line too.
-        return redact(json.dumps(line, ensure_ascii=False, default=str), request_secrets())
+        return redact(super().serialize_log_record(log_data), request_secrets())
 
 
 REQUEST_LOGGER = "b24desk.request"

@@ -1,10 +1,10 @@
-"""The small tables ops keeps in the shared database: rate-limit windows and metric counters."""
+"""The small table ops keeps in the shared database: rate-limit windows (counters live in prometheus_client)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import db
@@ -18,15 +18,6 @@ class RateLimitWindow(db.Model):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)  # "<name>:<subject>:<window index>"
     hits: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class MetricCounter(db.Model):
-    """A monotonically growing count (token refreshes, placement opens) summed over every process."""
-
-    __tablename__ = "metric_counter"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 def upsert_add(conn, table, key: dict, column: str, amount: int, **extra) -> int:

@@ -6,7 +6,8 @@ from flask import g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from console.blueprint import bp
-from console.guard import sign_in, sign_out
+from console.forms import LoginForm
+from console.session import sign_in, sign_out
 from console.staff import LoginRefused, TooManyAttempts, authenticate, end_sessions
 from console.views import render, safe_next
 from i18n import LANGUAGES
@@ -21,10 +22,11 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/login")
 def login_post() -> ResponseReturnValue:
-    email = request.form.get("email", "")
-    next_url = safe_next(request.form.get("next"))
+    form = LoginForm()
+    email = form.email.data or ""
+    next_url = safe_next(form.next.data)
     try:
-        user = authenticate(email, request.form.get("password", ""), request.remote_addr or "unknown")
+        user = authenticate(email, form.password.data or "", request.remote_addr or "unknown")
     except TooManyAttempts as exc:
         response = render("console/login.html", 429, error="login_too_many", email=email, next=next_url,
                           minutes=max(1, exc.retry_after // 60))

@@ -73,6 +73,17 @@ def test_login_without_the_csrf_token_is_refused(client, staff):
     assert client.get("/console/portals").status_code == 302
 
 
+def test_a_refused_token_is_a_clear_page_in_the_console_language(client, staff):
+    client.get("/console/lang/ru?next=/console/login")
+    response = client.post("/console/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": "x"})
+    assert response.status_code == 400
+    assert "Обновите страницу" in response.get_data(as_text=True)
+    client.get("/console/lang/en?next=/console/login")
+    response = client.post("/console/login", data={"email": staff.email, "password": PASSWORD})
+    assert response.status_code == 400 and "Reload the page" in response.get_data(as_text=True)
+    assert client.get("/console/portals").status_code == 302
+
+
 def test_a_token_from_another_session_is_refused(app, staff):
     other = app.test_client()
     foreign = csrf_from(other.get("/console/login").get_data(as_text=True))
@@ -167,6 +178,15 @@ def test_logging_out_voids_a_copied_session_cookie(app, client, console):
     replay = app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/console/portals").status_code == 302
+
+
+def test_logging_out_ends_the_accounts_sessions_in_other_browsers_too(app, client, console, staff):
+    other = ConsoleClient(app.test_client(), staff.email)
+    assert other.get("/console/tickets").status_code == 200
+    assert console.post("/console/logout").status_code == 302
+    response = other.get("/console/tickets?status=new")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/login?next=%2Fconsole%2Ftickets%3Fstatus%3Dnew"
 
 
 def test_a_deactivated_account_loses_its_session(app, client, console, staff):

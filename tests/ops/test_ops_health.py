@@ -12,6 +12,7 @@ from b24.models import Portal
 from database import db, utcnow
 from delivery.models import DeliveryAttempt, OutboxMessage
 from ops import counters
+from tests.ops.metrics_text import samples, types
 from tickets.models import Ticket
 
 
@@ -121,23 +122,30 @@ def _seed(app) -> None:
 def test_metrics_count_tickets_deliveries_refreshes_and_portals(app, client):
     _seed(app)
     body = client.get("/metrics").get_data(as_text=True)
-    assert "b24desk_tickets_filed_total 3\n" in body
-    assert 'b24desk_deliveries{state="sent"} 2\n' in body
-    assert 'b24desk_deliveries{state="pending"} 1\n' in body
-    assert 'b24desk_deliveries{state="dead"} 1\n' in body
-    assert 'b24desk_delivery_attempts_total{result="failed"} 1\n' in body
-    assert 'b24desk_portals{status="active"} 1\n' in body
-    assert "b24desk_portals_needing_reauth 1\n" in body
-    assert "b24desk_token_refreshes_total 1\n" in body
-    assert "# TYPE b24desk_tickets_filed_total counter" in body
+    scraped = samples(body)
+    assert scraped["b24desk_tickets_filed_total"] == 3
+    assert scraped['b24desk_deliveries{state="sent"}'] == 2
+    assert scraped['b24desk_deliveries{state="pending"}'] == 1
+    assert scraped['b24desk_deliveries{state="dead"}'] == 1
+    assert scraped['b24desk_delivery_attempts_total{result="failed"}'] == 1
+    assert scraped['b24desk_portals{status="active"}'] == 1
+    assert scraped["b24desk_portals_needing_reauth"] == 1
+    assert scraped["b24desk_token_refreshes_total"] == 1
+    assert types(body)["b24desk_tickets_filed"] == "counter"
 
 
-def test_counters_from_several_processes_add_up_in_the_database(app):
+def test_counters_and_request_durations_are_kept_per_app(app, client, app_config):
     with app.app_context():
         counters.count("placement_opens", 2)
-        counters.flush()
-        counters.count("placement_opens", 3)  # another flush, as another worker would do
-        assert counters.totals()["placement_opens"] == 5
+        counters.count("placement_opens", 3)
+    client.get("/healthz")
+    scraped = samples(client.get("/metrics").get_data(as_text=True))
+    assert scraped["b24desk_placement_opens_total"] == 5
+    assert scraped['b24desk_request_duration_seconds_count{endpoint="home.healthz",method="GET"}'] == 1
+    other = create_app(app_config)
+    with other.app_context():  # another app in the same process starts from zero
+        assert samples(other.test_client().get("/metrics").get_data(as_text=True))[
+            "b24desk_placement_opens_total"] == 0
 
 
 def test_metrics_can_require_a_bearer_token(app, client):
@@ -146,7 +154,7 @@ def test_metrics_can_require_a_bearer_token(app, client):
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me-please"})
     assert ok.status_code == 200
-    assert ok.mimetype == "text/plain"
+    assert ok.mimetype == "text/plain"  # Prometheus's text format (prometheus_client's CONTENT_TYPE_LATEST)
 
 
 def test_a_connection_lost_after_the_answer_does_not_turn_it_into_a_500(app, database_url):

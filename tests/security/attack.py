@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from database import db
 
-# Bookkeeping a refusal may legitimately move: a rate-limit window counts attempts (that is its job) and the
-# metric counters count requests, and the REST call log records the calls the app made to decide (user.admin
+# Bookkeeping a refusal may legitimately move: a rate-limit window counts attempts (that is its job), and the
+# REST call log records the calls the app made to decide (user.admin
 # asked before a refusal is a call the marketplace requires us to log). Everything else must be byte-for-byte the
 # same after a refused attack.
-BOOKKEEPING = {"rate_limit_window", "metric_counter", "rest_call"}
+BOOKKEEPING = {"rate_limit_window", "rest_call"}
 
 
 @dataclass(frozen=True)
