@@ -1,4 +1,4 @@
-"""The API's listings, built on the console's shared queries (console/queries.py, tickets/inbox.py)."""
+"""The API's listings, built on the reads it shares with the console (readmodels/portals.py, tickets/inbox.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlalchemy import func, not_, select
 
 from api.pages import ApiPage, PageRequest, fetch
 from b24.models import Portal
-from console.queries import PortalFilters, PortalRow, decorate, portal_query
 from contracts.models import Contract
 from database import db, utcnow
 from delivery.models import OutboxMessage
+from readmodels.portals import PortalFilters, PortalRow, decorate, portal_query
 from tickets.inbox import (
     InboxFilters,
     InboxRow,

@@ -7,7 +7,7 @@ from typing import Any
 from api.pages import MAX_LIMIT
 from api.params import DATE_PATTERN, LINK_PATTERN, MAX_BODY, MAX_SEARCH, TICKET_STATUS_FILTERS, VERSION_PATTERN
 from b24.models import PORTAL_STATUSES
-from console.queries import CONTRACT_STATES
+from readmodels.portals import CONTRACT_STATES
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES
 
 REPLY_KINDS = [*ANSWER_KINDS, "note"]

@@ -12,7 +12,7 @@ from flask import Request
 from api.errors import ApiError, InvalidBody, InvalidParameters
 from api.pages import MAX_LIMIT, PageRequest, decode_cursor
 from b24.models import PORTAL_STATUSES
-from console.queries import CONTRACT_STATES, PortalFilters
+from readmodels.portals import CONTRACT_STATES, PortalFilters
 from tickets.answers import MAX_BODY, VERSION_RE
 from tickets.inbox import InboxFilters
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES

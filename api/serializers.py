@@ -8,9 +8,9 @@ from typing import Any
 from api.listing import TicketDetail, TicketRow
 from api.pages import ApiPage
 from b24.models import Portal, PortalEvent
-from console.queries import PortalRow, contract_state
 from contracts.models import Contract
 from delivery.models import OutboxMessage
+from readmodels.portals import PortalRow, contract_state
 from redactor import redact_value
 from tickets.models import Attachment, Reply
 

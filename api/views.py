@@ -14,9 +14,9 @@ from api.errors import ApiError, InvalidBody, NotFound
 from api.openapi import document
 from api.pages import PageRequest
 from b24.models import Portal
-from console.queries import contract_state, portal_contracts
 from database import db, utcnow
 from i18n import translate
+from readmodels.portals import contract_state, portal_contracts
 from tickets import answers
 from tickets.inbox import InboxFilters
 

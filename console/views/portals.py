@@ -16,10 +16,17 @@ from b24.models import Portal
 from b24.registry import RegistryError, block_portal, unblock_portal
 from b24.tokens import client_for
 from console.blueprint import bp
-from console.queries import CONTRACT_STATES, PortalFilters, known_versions, portal_contracts, portal_page, portal_rows
 from console.views import notice, render
 from database import db
 from paging import clamp
+from readmodels.portals import (
+    CONTRACT_STATES,
+    PortalFilters,
+    known_versions,
+    portal_contracts,
+    portal_page,
+    portal_rows,
+)
 from tickets.inbox import portal_requesters, portal_tickets
 
 

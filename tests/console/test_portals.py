@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event, select
 
 from b24.models import Portal, PortalEvent
-from console.queries import PortalFilters, portal_page
 from database import db, utcnow
+from readmodels.portals import PortalFilters, portal_page
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
+"""The portal registry as the vendor reads it: the list (search, filters, sort, pages), its CSV rows, one portal.
 
 Each page is a constant number of SQL queries: open-ticket counts (maintained by triggers, tickets/counts.py)
 and each portal's current contract come from one IN query for the whole page (or a join when the list is
-filtered or sorted by them), never from a query per row. The JSON API reuses these.
+filtered or sorted by them), never from a query per row. The console and the JSON API both read through these.
 """
 
 from __future__ import annotations
