@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from api import docs, models  # noqa: F401  (models: the tables)
+from api.cli import cli
+from api.views import bp
+
 
 def init_app(app: Flask) -> None:
-    from api import models  # noqa: F401  (tables)
-    from api.cli import cli
-    from api.views import bp
-
-    app.register_blueprint(bp)
+    api_docs = docs.init_app(app)
+    api_docs.register_blueprint(bp)
     app.register_blueprint(cli)

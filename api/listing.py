@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, not_, select
 
@@ -12,7 +12,7 @@ from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
 from delivery.models import OutboxMessage
-from readmodels.portals import PortalFilters, PortalRow, decorate, portal_query
+from readmodels.portals import PortalFilters, PortalRow, contract_state, decorate, portal_contracts, portal_query
 from tickets.inbox import (
     InboxFilters,
     InboxRow,
@@ -32,14 +32,35 @@ from tickets.models import OPEN_STATUSES, Reply, Ticket
 class TicketRow(InboxRow):
     member_id: str = ""
 
+    @property
+    def portal_ref(self) -> dict[str, str]:
+        return {"member_id": self.member_id, "domain": self.domain}
+
+    @property
+    def due_at(self) -> datetime:
+        return self.ticket.created_at + timedelta(hours=self.promised_hours)
+
 
 @dataclass
-class TicketDetail:
-    row: TicketRow
+class TicketDetail(TicketRow):
+    """A ticket row with all that the ticket page shows: its portal, contract, replies and deliveries."""
+
+    portal: Portal | None = None
+    contract: Contract | None = None
+    replies: list[Reply] = field(default_factory=list)
+    deliveries: list[OutboxMessage] = field(default_factory=list)
+
+
+@dataclass
+class PortalDetail:
+    """One portal with its open tickets, contracts (current first) and most recent tickets."""
+
     portal: Portal
+    open_tickets: int
     contract: Contract | None
-    replies: list[Reply]
-    deliveries: list[OutboxMessage]
+    contract_state: str
+    contracts: list[Contract]
+    recent_tickets: list[TicketRow]
 
 
 def portals(filters: PortalFilters, page: PageRequest, today: date | None = None) -> ApiPage[PortalRow]:
@@ -90,12 +111,24 @@ def ticket_detail(number: str, include_vulnerabilities: bool, now: datetime | No
     contract = contract_of(ticket)
     promised = contract.reaction_hours if contract is not None else default_reaction_hours()
     portal = ticket.portal
-    row = TicketRow(ticket=ticket, domain=portal.domain, promised_hours=promised,
-                    overdue=is_overdue(ticket, promised, now), reaction_hours=reaction_hours(ticket),
-                    member_id=portal.member_id)
     deliveries = list(db.session.execute(
         select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)
     ).scalars())
-    return TicketDetail(row=row, portal=portal, contract=contract, replies=list(ticket.replies),
+    return TicketDetail(ticket=ticket, domain=portal.domain, promised_hours=promised,
+                        overdue=is_overdue(ticket, promised, now), reaction_hours=reaction_hours(ticket),
+                        member_id=portal.member_id, portal=portal, contract=contract, replies=list(ticket.replies),
                         deliveries=deliveries)
+
+
+def portal_detail(portal: Portal, include_vulnerabilities: bool, recent: int,
+                  today: date | None = None) -> PortalDetail:
+    """One portal with its contracts and its ``recent`` newest tickets: a fixed handful of queries."""
+    today = today or utcnow().date()
+    contracts = portal_contracts(portal.id)
+    current = next((c for c in contracts if contract_state(c, today) == "active"), contracts[0] if contracts else None)
+    latest = tickets(InboxFilters(include_vulnerabilities=include_vulnerabilities), PageRequest(limit=recent),
+                     member_id=portal.member_id)
+    return PortalDetail(portal=portal, open_tickets=open_tickets(portal.id, include_vulnerabilities),
+                        contract=current, contract_state=contract_state(current, today), contracts=contracts,
+                        recent_tickets=latest.items)
 

@@ -179,9 +179,8 @@ def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
     ]
 
 
-def portal_page(
-    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None, cap: int | None = COUNT_CAP
-) -> Page[PortalRow]:
+def portal_page(filters: PortalFilters, page: int | None = 1, per_page: int | None = 50, today: date | None = None,
+                cap: int | None = COUNT_CAP) -> Page:
     """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size.
 
     The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.

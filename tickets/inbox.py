@@ -148,8 +148,8 @@ def _inbox_row(row) -> InboxRow:
                     reaction_hours=reaction_hours(ticket))
 
 
-def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None,
-               cap: int | None = COUNT_CAP) -> Page[InboxRow]:
+def inbox_page(filters: InboxFilters, page: int | None = 1, per_page: int | None = 50, now: datetime | None = None,
+               cap: int | None = COUNT_CAP) -> Page:
     """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is.
 
     The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total. A free-text search

@@ -15,7 +15,6 @@ from console.views import notice, render
 from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
-from paging import clamp
 from redactor import redact_value
 from releases import answers as release_answers
 from tickets import answers
@@ -61,9 +60,9 @@ def _categories() -> list[str]:
 @bp.get("/tickets")
 def tickets() -> ResponseReturnValue:
     filters = _filters()
-    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
-                           current_app.config["CONSOLE_PAGE_SIZE"])
-    return render("console/tickets.html", result=inbox_page(filters, page, per_page), filters=filters,
+    # page=None: Flask-SQLAlchemy's pagination reads ?page= itself (a bad one falls back to 1).
+    per_page = request.args.get("per_page", current_app.config["CONSOLE_PAGE_SIZE"], type=int)
+    return render("console/tickets.html", result=inbox_page(filters, None, per_page), filters=filters,
                   staff_by_id=staff_directory(), statuses=TICKET_STATUSES, categories=_categories())
 
 
