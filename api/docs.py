@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask_smorest
 from flask import Flask
 
-from api import inputs, schemas
+from api import bodies, schemas
 
 DESCRIPTION = "Portals, tickets, answers and status changes. Every error is JSON {error, error_description[, details]}."
 
@@ -30,13 +30,13 @@ def init_app(app: Flask) -> ApiDocs:
     docs = ApiDocs(app, spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{"bearer": []}]})
     docs.spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer", "description": "A token from `flask api create-token NAME`."})
-    for kind, schema in inputs.KIND_SCHEMAS.items():
+    for kind, schema in bodies.KIND_SCHEMAS.items():
         docs.spec.components.schema(f"Reply_{kind}", schema=schema)
     docs.spec.components.schema("ReplyInput", {
         "description": "A policy §3.2 answer, or kind note for an internal note. Each kind carries its own data; "
                        "kinds without data need a body.",
-        "oneOf": [{"$ref": f"#/components/schemas/Reply_{kind}"} for kind in inputs.REPLY_KINDS],
+        "oneOf": [{"$ref": f"#/components/schemas/Reply_{kind}"} for kind in bodies.REPLY_KINDS],
         "discriminator": {"propertyName": "kind", "mapping": {
-            kind: f"#/components/schemas/Reply_{kind}" for kind in inputs.REPLY_KINDS}},
+            kind: f"#/components/schemas/Reply_{kind}" for kind in bodies.REPLY_KINDS}},
     })
     return docs

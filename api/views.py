@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1/: thin handlers; the schemas (api/inputs.py, api/schemas.py) parse and serialize."""
+"""The JSON API under /api/v1/: thin handlers; the marshmallow schemas parse (query_params, bodies) and serialize."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from api import inputs, listing, schemas
+from api import bodies, listing, query_params, schemas
 from api.auth import acting_staff, may_see_vulnerabilities, require_token
 from api.errors import ApiError, InvalidBody, NotFound
-from api.inputs import PortalListing, TicketListing, identifier
+from api.parser import parser
+from api.query_params import PortalListing, TicketListing
 from b24.models import Portal
 from database import db, utcnow
 from i18n import translate
@@ -20,7 +21,7 @@ from tickets import answers
 from tickets.models import Ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Portals, tickets, answers and status changes.")
-bp.ARGUMENTS_PARSER = inputs.parser
+bp.ARGUMENTS_PARSER = parser
 PORTAL_RECENT_TICKETS = 20
 EXAMPLE_MEMBER_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 EXAMPLE_NUMBER = "TU-2026-000001"
@@ -72,7 +73,7 @@ def _http_error(exc: HTTPException):
 
 
 @bp.get("/portals")
-@bp.arguments(inputs.PortalQuery, location="query", error_status_code=400)
+@bp.arguments(query_params.PortalQuery, location="query", error_status_code=400)
 @bp.response(200, schemas.PortalPage, description="A page of portals.")
 @_refusals((400, BAD_QUERY), (401, UNAUTHORIZED))
 def portals(query: PortalListing):
@@ -84,7 +85,7 @@ def portals(query: PortalListing):
 
 @bp.route("/portals/<member_id>", methods=["GET"],
           parameters=[{"in": "path", "name": "member_id", "example": EXAMPLE_MEMBER_ID}])
-@bp.arguments(inputs.NoQuery, location="query", error_status_code=400)
+@bp.arguments(query_params.NoQuery, location="query", error_status_code=400)
 @bp.response(200, schemas.Portal, description="The portal.")
 @_refusals((400, BAD_QUERY), (401, UNAUTHORIZED), (404, NOT_FOUND))
 def portal(_query: dict[str, Any], member_id: str):
@@ -95,7 +96,7 @@ def portal(_query: dict[str, Any], member_id: str):
 
 
 @bp.get("/tickets")
-@bp.arguments(inputs.TicketQuery, location="query", error_status_code=400)
+@bp.arguments(query_params.TicketQuery, location="query", error_status_code=400)
 @bp.response(200, schemas.TicketPage, description="A page of tickets.")
 @_refusals((400, BAD_QUERY), (401, UNAUTHORIZED))
 def tickets(query: TicketListing):
@@ -105,7 +106,7 @@ def tickets(query: TicketListing):
 
 
 @bp.route("/tickets/<number>", methods=["GET"], parameters=_NUMBER)
-@bp.arguments(inputs.NoQuery, location="query", error_status_code=400)
+@bp.arguments(query_params.NoQuery, location="query", error_status_code=400)
 @bp.response(200, schemas.Ticket, description="The ticket.")
 @_refusals((400, BAD_QUERY), (401, UNAUTHORIZED), (404, NOT_FOUND))
 def ticket(_query: dict[str, Any], number: str):
@@ -117,6 +118,13 @@ def ticket(_query: dict[str, Any], number: str):
     if detail is None:
         raise NotFound(f"No ticket {number}.")
     return detail
+
+
+def identifier(value: str) -> str:
+    """A path identifier that can be looked up; anything that could not exist is simply not found."""
+    if "\x00" in value or len(value) > 255:
+        raise ApiError(404, "not_found", "Nothing with that identifier.")
+    return value
 
 
 def _ticket_for_change(number: str) -> Ticket:
@@ -133,7 +141,7 @@ def _domain_refusal(exc: answers.AnswerInvalid) -> InvalidBody:
 
 
 @bp.route("/tickets/<number>/replies", methods=["POST"], parameters=_NUMBER)
-@bp.arguments(inputs.ReplyBody)
+@bp.arguments(bodies.ReplyBody)
 # The document shows each kind with the data it carries (components ReplyInput, Reply_<kind>).
 @bp.doc(requestBody={"required": True,
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReplyInput"}}}})
@@ -156,7 +164,7 @@ def create_reply(reply_input: tuple[str, str, dict[str, str]], number: str):
 
 
 @bp.route("/tickets/<number>/status", methods=["POST"], parameters=_NUMBER)
-@bp.arguments(inputs.StatusInput)
+@bp.arguments(bodies.StatusInput)
 @bp.response(200, schemas.StatusChanged, description="The status now.")
 @_writes
 def change_status(status_input: dict[str, str], number: str):
