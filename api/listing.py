@@ -24,7 +24,6 @@ from tickets.inbox import (
     reaction_hours,
     visible_tickets,
 )
-from tickets.inbox import ticket_by_number as find_ticket
 from tickets.models import OPEN_STATUSES, Reply, Ticket
 
 
@@ -103,11 +102,8 @@ def _ticket_row(r) -> TicketRow:
                      reaction_hours=reaction_hours(ticket), member_id=member_id)
 
 
-def ticket_detail(number: str, include_vulnerabilities: bool, now: datetime | None = None) -> TicketDetail | None:
+def ticket_detail(ticket: Ticket, now: datetime | None = None) -> TicketDetail:
     """One ticket with its portal, contract, replies (notes included) and deliveries: a fixed handful of queries."""
-    ticket = find_ticket(number, include_vulnerabilities)
-    if ticket is None:
-        return None
     contract = contract_of(ticket)
     promised = contract.reaction_hours if contract is not None else default_reaction_hours()
     portal = ticket.portal

@@ -11,13 +11,14 @@ from werkzeug.exceptions import HTTPException
 
 from api import bodies, listing, query_params, schemas
 from api.auth import acting_staff, may_see_vulnerabilities, require_token
-from api.errors import ApiError, InvalidBody, NotFound
+from api.errors import ApiError, InvalidBody
 from api.parser import parser
 from api.query_params import PortalListing, TicketListing
 from b24.models import Portal
 from database import db, utcnow
 from i18n import translate
 from tickets import answers
+from tickets.inbox import numbered_ticket
 from tickets.models import Ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Portals, tickets, answers and status changes.")
@@ -114,10 +115,7 @@ def ticket(_query: dict[str, Any], number: str):
 
     Never includes the payment-operator connection data.
     """
-    detail = listing.ticket_detail(identifier(number), may_see_vulnerabilities())
-    if detail is None:
-        raise NotFound(f"No ticket {number}.")
-    return detail
+    return listing.ticket_detail(_ticket(number))
 
 
 def identifier(value: str) -> str:
@@ -127,11 +125,10 @@ def identifier(value: str) -> str:
     return value
 
 
-def _ticket_for_change(number: str) -> Ticket:
-    detail = listing.ticket_detail(identifier(number), may_see_vulnerabilities())
-    if detail is None:
-        raise NotFound(f"No ticket {number}.")
-    return detail.ticket
+def _ticket(number: str) -> Ticket:
+    """The ticket, if this token may see it; a vulnerability report it may not is simply not found."""
+    return db.first_or_404(numbered_ticket(identifier(number), may_see_vulnerabilities()),
+                           description=f"No ticket {number}.")
 
 
 def _domain_refusal(exc: answers.AnswerInvalid) -> InvalidBody:
@@ -151,7 +148,7 @@ def create_reply(reply_input: tuple[str, str, dict[str, str]], number: str):
     """Answer the ticket (a policy answer kind) or add an internal note"""
     kind, body, data = reply_input
     staff = acting_staff()
-    ticket = _ticket_for_change(number)
+    ticket = _ticket(number)
     try:
         if kind == "note":
             reply = answers.add_note(ticket, staff, body)
@@ -170,7 +167,7 @@ def create_reply(reply_input: tuple[str, str, dict[str, str]], number: str):
 def change_status(status_input: dict[str, str], number: str):
     """Change the ticket's status"""
     staff = acting_staff()
-    ticket = _ticket_for_change(number)
+    ticket = _ticket(number)
     try:
         line = answers.change_status(ticket, staff, status_input["status"])
     except answers.AnswerInvalid as exc:

@@ -163,12 +163,15 @@ def inbox_page(filters: InboxFilters, page: int | None = 1, per_page: int | None
                     cap=cap)
 
 
+def numbered_ticket(number: str, include_vulnerabilities: bool = False) -> Select:
+    """SELECT of the ticket with this number, if the caller may see it (for ``db.first_or_404``)."""
+    return select(Ticket).where(Ticket.number == (number or "").strip().upper(),
+                                visible_tickets(include_vulnerabilities))
+
+
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:
     """The ticket with this number, or None (also when it is a vulnerability report the caller may not see)."""
-    return db.session.execute(
-        select(Ticket).where(Ticket.number == (number or "").strip().upper(),
-                             visible_tickets(include_vulnerabilities))
-    ).scalar_one_or_none()
+    return db.session.execute(numbered_ticket(number, include_vulnerabilities)).scalar_one_or_none()
 
 
 def contract_of(ticket: Ticket) -> Contract | None:

@@ -19,8 +19,15 @@ from redactor import redact_value
 from releases import answers as release_answers
 from tickets import answers
 from tickets.attachments import send_attachment
-from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
-from tickets.inbox import ticket_by_number as find_ticket
+from tickets.inbox import (
+    InboxFilters,
+    contract_of,
+    default_reaction_hours,
+    inbox_page,
+    is_overdue,
+    numbered_ticket,
+    reaction_hours,
+)
 from tickets.media import poster
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
 
@@ -67,10 +74,8 @@ def tickets() -> ResponseReturnValue:
 
 
 def _ticket_or_404(number: str) -> Ticket:
-    ticket = find_ticket(number, include_vulnerabilities=g.staff.can_see_vulnerabilities)
-    if ticket is None:
-        abort(404, description="No such ticket.")
-    return ticket
+    """The ticket, if this staff member may see it; a vulnerability report they may not is simply not found."""
+    return db.first_or_404(numbered_ticket(number, g.staff.can_see_vulnerabilities), description="No such ticket.")
 
 
 def context_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:
