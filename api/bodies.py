@@ -99,8 +99,11 @@ class ReplyBody(_Body):
     body = ma.fields.String(load_default="")
     data = ma.fields.Raw(load_default=None, allow_none=True)
 
-    @ma.validates_schema(skip_on_field_errors=False)
-    def _as_its_kind(self, data: dict[str, Any], **kwargs) -> None:
+    @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _as_its_kind(self, data: dict[str, Any], original: Any, **kwargs) -> None:
+        # A field that already failed on its own (absent from data though given) is not refused twice.
+        failed = {name for name in ("body", "data") if isinstance(original, dict) and name in original
+                  and name not in data}
         kind = data.get("kind")
         given = {name: value for name, value in data.items() if value is not None and name != "kind"}
         if not given.get("data"):
@@ -117,7 +120,8 @@ class ReplyBody(_Body):
             given.setdefault("body", "")
         elif given.get("data"):
             raise ma.ValidationError({"data": {name: ["not used by this kind of answer"] for name in given["data"]}})
-        errors = KIND_SCHEMAS[kind]().validate({"kind": kind, **given})
+        errors = {name: message for name, message in KIND_SCHEMAS[kind]().validate({"kind": kind, **given}).items()
+                  if name not in failed}
         if isinstance(errors.get("data"), dict):
             errors["data"] = {name: ["not used by this kind of answer"] if message == ["Unknown field."] else message
                               for name, message in errors["data"].items()}

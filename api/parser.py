@@ -10,28 +10,29 @@ from webargs.flaskparser import FlaskParser
 
 from api.errors import ApiError, InvalidBody, InvalidParameters
 
+_WORDS = {"Unknown field.": "unknown field", "Missing data for required field.": "is required",
+          "Field may not be null.": "is required", "Not a valid string.": "must be a string",
+          "Invalid input type.": "must be a JSON object"}
+
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
-    """marshmallow's nested messages as the API's details: one string per dotted field path."""
+    """marshmallow's nested messages as the API's details: one string per dotted field path, in the API's words."""
     if isinstance(messages, dict):
         out: dict[str, str] = {}
         for name, inner in messages.items():
-            path = "body" if name == "_schema" and not prefix else f"{prefix}{name or '(empty)'}"
-            out.update(_flatten(inner, f"{path}."))
+            # _schema: about the object itself (the whole body at the top).
+            path = (prefix.rstrip(".") or "body") if name == "_schema" else f"{prefix}{name or '(empty)'}"
+            for key, text in _flatten(inner, f"{path}.").items():
+                out[key] = f"{out[key]}; {text}" if key in out else text
         return out
-    if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        return {prefix.rstrip("."): "; ".join(messages)}
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix.rstrip("."): "; ".join(dict.fromkeys(_WORDS.get(m, m) for m in messages))}
     if isinstance(messages, list):
         out = {}
         for inner in messages:
             out.update(_flatten(inner, prefix))
         return out
-    return {prefix.rstrip("."): str(messages)}
-
-
-_WORDS = {"Unknown field.": "unknown field", "Missing data for required field.": "is required",
-          "Field may not be null.": "is required", "Not a valid string.": "must be a string",
-          "Invalid input type.": "must be a JSON object"}
+    return {prefix.rstrip("."): _WORDS.get(str(messages), str(messages))}
 
 
 class ApiParser(FlaskParser):
@@ -57,10 +58,9 @@ class ApiParser(FlaskParser):
         location = next(iter(messages), "json") if isinstance(messages, dict) else "json"
         inner = messages.get(location, messages) if isinstance(messages, dict) else messages
         if location in ("query", "querystring"):
-            details = {name: _WORDS.get(text, text).replace("unknown field", "unknown parameter")
-                       for name, text in _flatten(inner).items()}
-            raise InvalidParameters(details)
-        raise InvalidBody({name: _WORDS.get(text, text) for name, text in _flatten(inner).items()})
+            raise InvalidParameters({name: text.replace("unknown field", "unknown parameter")
+                                     for name, text in _flatten(inner).items()})
+        raise InvalidBody(_flatten(inner))
 
 
 parser = ApiParser()
