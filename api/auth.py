@@ -7,7 +7,7 @@ from flask import g, request
 from api import tokens
 from api.errors import ApiError, Unauthorized
 from api.models import ApiToken
-from console.models import StaffUser
+from staff.models import StaffUser
 
 
 def require_token() -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint
 
 from api import tokens
 from database import db
+from staff.models import staff_by_email
 
 cli = Blueprint("api_cli", __name__, cli_group="api")
 cli.cli.help = "Bearer tokens for the JSON API: create, list, revoke."
@@ -24,7 +25,7 @@ def create_token(name: str, staff_email: str | None) -> None:
     """Create a bearer token and print it once; only its hash is stored."""
     staff = None
     if staff_email:
-        staff = tokens.staff_by_email(staff_email)
+        staff = staff_by_email(staff_email)
         if staff is None:
             raise click.ClickException(f"No staff account {staff_email}.")
     try:

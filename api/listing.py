@@ -1,18 +1,18 @@
-"""The API's listings, built on the console's shared queries (console/queries.py, tickets/inbox.py)."""
+"""The API's listings, built on the reads it shares with the console (readmodels/portals.py, tickets/inbox.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, not_, select
 
 from api.pages import ApiPage, PageRequest, fetch
 from b24.models import Portal
-from console.queries import PortalFilters, PortalRow, decorate, portal_query
 from contracts.models import Contract
 from database import db, utcnow
 from delivery.models import OutboxMessage
+from readmodels.portals import PortalFilters, PortalRow, contract_state, decorate, portal_contracts, portal_query
 from tickets.inbox import (
     InboxFilters,
     InboxRow,
@@ -24,7 +24,6 @@ from tickets.inbox import (
     reaction_hours,
     visible_tickets,
 )
-from tickets.inbox import ticket_by_number as find_ticket
 from tickets.models import OPEN_STATUSES, Reply, Ticket
 
 
@@ -32,14 +31,35 @@ from tickets.models import OPEN_STATUSES, Reply, Ticket
 class TicketRow(InboxRow):
     member_id: str = ""
 
+    @property
+    def portal_ref(self) -> dict[str, str]:
+        return {"member_id": self.member_id, "domain": self.domain}
+
+    @property
+    def due_at(self) -> datetime:
+        return self.ticket.created_at + timedelta(hours=self.promised_hours)
+
 
 @dataclass
-class TicketDetail:
-    row: TicketRow
+class TicketDetail(TicketRow):
+    """A ticket row with all that the ticket page shows: its portal, contract, replies and deliveries."""
+
+    portal: Portal | None = None
+    contract: Contract | None = None
+    replies: list[Reply] = field(default_factory=list)
+    deliveries: list[OutboxMessage] = field(default_factory=list)
+
+
+@dataclass
+class PortalDetail:
+    """One portal with its open tickets, contracts (current first) and most recent tickets."""
+
     portal: Portal
+    open_tickets: int
     contract: Contract | None
-    replies: list[Reply]
-    deliveries: list[OutboxMessage]
+    contract_state: str
+    contracts: list[Contract]
+    recent_tickets: list[TicketRow]
 
 
 def portals(filters: PortalFilters, page: PageRequest, today: date | None = None) -> ApiPage[PortalRow]:
@@ -82,20 +102,29 @@ def _ticket_row(r) -> TicketRow:
                      reaction_hours=reaction_hours(ticket), member_id=member_id)
 
 
-def ticket_detail(number: str, include_vulnerabilities: bool, now: datetime | None = None) -> TicketDetail | None:
+def ticket_detail(ticket: Ticket, now: datetime | None = None) -> TicketDetail:
     """One ticket with its portal, contract, replies (notes included) and deliveries: a fixed handful of queries."""
-    ticket = find_ticket(number, include_vulnerabilities)
-    if ticket is None:
-        return None
     contract = contract_of(ticket)
     promised = contract.reaction_hours if contract is not None else default_reaction_hours()
     portal = ticket.portal
-    row = TicketRow(ticket=ticket, domain=portal.domain, promised_hours=promised,
-                    overdue=is_overdue(ticket, promised, now), reaction_hours=reaction_hours(ticket),
-                    member_id=portal.member_id)
     deliveries = list(db.session.execute(
         select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)
     ).scalars())
-    return TicketDetail(row=row, portal=portal, contract=contract, replies=list(ticket.replies),
+    return TicketDetail(ticket=ticket, domain=portal.domain, promised_hours=promised,
+                        overdue=is_overdue(ticket, promised, now), reaction_hours=reaction_hours(ticket),
+                        member_id=portal.member_id, portal=portal, contract=contract, replies=list(ticket.replies),
                         deliveries=deliveries)
+
+
+def portal_detail(portal: Portal, include_vulnerabilities: bool, recent: int,
+                  today: date | None = None) -> PortalDetail:
+    """One portal with its contracts and its ``recent`` newest tickets: a fixed handful of queries."""
+    today = today or utcnow().date()
+    contracts = portal_contracts(portal.id)
+    current = next((c for c in contracts if contract_state(c, today) == "active"), contracts[0] if contracts else None)
+    latest = tickets(InboxFilters(include_vulnerabilities=include_vulnerabilities), PageRequest(limit=recent),
+                     member_id=portal.member_id)
+    return PortalDetail(portal=portal, open_tickets=open_tickets(portal.id, include_vulnerabilities),
+                        contract=current, contract_state=contract_state(current, today), contracts=contracts,
+                        recent_tickets=latest.items)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console.models import StaffUser
 from database import db, utcnow
+from staff.models import StaffUser
 
 
 class ApiToken(db.Model):

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from api.models import ApiToken
-from console.models import StaffUser
 from database import db, utcnow
+from staff.models import StaffUser
 
 TOKEN_PREFIX = "b24d_"  # noqa: S105 (a marker that tells our tokens apart, not a secret)
 # Writing last_used_at on every request would turn every read into a write; once a minute is enough to audit.
@@ -54,12 +54,6 @@ def revoke(token_id: int) -> ApiToken | None:
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
-
-
-def staff_by_email(email: str) -> StaffUser | None:
-    return db.session.execute(
-        select(StaffUser).where(StaffUser.email == email.strip().lower())
-    ).scalar_one_or_none()
 
 
 def all_tokens() -> list[ApiToken]:

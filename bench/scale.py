@@ -77,8 +77,8 @@ def run_one(label: str, database_url: str, portals: int, tickets: int, requests:
     from api import tokens
     from app import create_app
     from bench.scale_data import generate
-    from console.models import StaffUser
     from database import db, utcnow
+    from staff.models import StaffUser
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "TESTING": True})
     results: list[Result] = []

@@ -11,7 +11,6 @@ def init_app(app: Flask) -> None:
     from console import (
         csrf,
         messages,  # noqa: F401  (strings)
-        models,  # noqa: F401  (tables)
         session,
     )
     from console.blueprint import bp

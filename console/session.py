@@ -8,8 +8,8 @@ from flask import Flask, current_app, session
 from flask_login import LoginManager, login_user, logout_user
 
 from console import csrf
-from console.models import StaffUser
 from database import db, utcnow
+from staff.models import StaffUser
 
 # When this session was signed in: the server enforces the lifetime and logout's revocation against it.
 SIGNED_AT = "signed_at"

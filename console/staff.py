@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.models import LoginAttempt, StaffUser
 from database import db, utcnow
+from staff.models import LoginAttempt, StaffUser, normalise_email
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -37,10 +37,6 @@ class TooManyAttempts(Exception):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def create_user(email: str, name: str, password: str, *, can_see_vulnerabilities: bool = False,

@@ -14,11 +14,11 @@ from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash
 
 from b24.registry import find_portal
-from console.models import StaffUser
 from console.staff import create_user
 from contracts.models import Contract
 from contracts.operations import create_contract
 from database import db, utcnow
+from staff.models import StaffUser
 
 DEMO_SLUG = "demo"
 DEMO_CONTRACT = "DEMO-001"

@@ -5,11 +5,12 @@ The layers, lowest first (the README's Layout shows the same list):
 
 0. foundation: settings, database, sealed, redactor, i18n, messages, paging, errors: one job each, knowing no
    package (these may import each other)
-1. platform: b24 (everything that speaks Bitrix24)
+1. platform: b24 (everything that speaks Bitrix24); staff: the vendor's accounts (below console and api)
 2. contracts: support contracts and operators (policy §2)
 3. tickets: the incident store, which files under a contract
 4. services: delivery (the outbox and its channels), releases (answers that follow versions): they learn of
    tickets through tickets.signals and of portals through b24.signals; neither imports the other
+4b. readmodels: the reads console and api share
 5. ops: headers, limits, logs, health and metrics over everything below
 6. interfaces: placements (pages in the portal), console (the vendor's staff), api (programs)
 7. sandbox: the development stand-in for Bitrix24 (it seeds console staff and contracts)
@@ -30,9 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("settings", "database", "sealed", "redactor", "i18n", "messages", "paging", "errors")),
     ("platform", ("b24",)),
+    ("staff", ("staff",)),
     ("contracts", ("contracts",)),
     ("tickets", ("tickets",)),
     ("services", ("delivery", "releases")),
+    ("readmodels", ("readmodels",)),
     ("ops", ("ops",)),
     ("interfaces", ("placements", "console", "api")),
     ("sandbox", ("sandbox",)),
@@ -44,20 +47,6 @@ OPEN_LAYERS = {"foundation"}
 # Not the app's code: the build backend that refuses to build it, deploy configs, migrations, the tests.
 OUTSIDE = {"build_backend", "deploy", "migrations", "tests", "node_modules", "static", "templates", "instance",
            "artifacts", "scripts", "docs"}
-
-# Imports that go sideways today, api into console, being removed by issue 10's read-model move (another branch:
-# console's queries and the staff lookups move where console and api can both import them). Each entry is
-# (importing module, imported module); remove it when its import is gone (a test says so). Add none.
-PENDING: set[tuple[str, str]] = {
-    ("api.auth", "console.models"),
-    ("api.listing", "console.queries"),
-    ("api.models", "console.models"),
-    ("api.openapi", "console.queries"),
-    ("api.params", "console.queries"),
-    ("api.serializers", "console.queries"),
-    ("api.tokens", "console.models"),
-    ("api.views", "console.queries"),
-}
 
 LAYER_OF = {package: index for index, (_name, packages) in enumerate(LAYERS) for package in packages}
 NAME_OF = {index: name for index, (name, _packages) in enumerate(LAYERS)}
@@ -96,12 +85,12 @@ def _imports(name: str, path: Path) -> list[tuple[str, int]]:
     return found
 
 
-def _violations() -> tuple[list[str], set[tuple[str, str]]]:
+def _violations() -> list[str]:
     modules = _app_modules()
     ours = {name.split(".")[0] for name in modules}
     unmapped = sorted(top for top in ours if top not in LAYER_OF)
     assert unmapped == [], f"top-level modules with no layer in tests/test_layers.py LAYERS: {unmapped}"
-    wrong, pending_seen, seen = [], set(), set()
+    wrong, seen = [], set()
     for name, path in modules.items():
         own = name.split(".")[0]
         for target, line in _imports(name, path):
@@ -116,22 +105,14 @@ def _violations() -> tuple[list[str], set[tuple[str, str]]]:
             mine, theirs = LAYER_OF[own], LAYER_OF[top]
             if theirs < mine or (theirs == mine and NAME_OF[mine] in OPEN_LAYERS):
                 continue
-            if (name, target) in PENDING:
-                pending_seen.add((name, target))
-                continue
             where = "the same layer" if theirs == mine else f"a higher layer ({NAME_OF[theirs]})"
             wrong.append(f"{path.relative_to(ROOT)}:{line}: {name} ({NAME_OF[mine]}) imports {target} from {where}")
-    return wrong, pending_seen
+    return wrong
 
 
 def test_every_import_points_down_the_layers():
-    wrong, _pending = _violations()
+    wrong = _violations()
     assert wrong == [], "imports against the layers (tests/test_layers.py lists them):\n" + "\n".join(wrong)
-
-
-def test_the_pending_exceptions_are_still_needed():
-    _wrong, seen = _violations()
-    assert sorted(PENDING - seen) == [], "these imports are gone: remove them from PENDING"
 
 
 def test_the_domain_imports_neither_delivery_console_nor_ops():
@@ -149,7 +130,7 @@ def test_the_domain_imports_neither_delivery_console_nor_ops():
 def test_the_check_sees_imports_inside_functions(tmp_path):
     """The parser walks function bodies: a function-level import is an import like any other."""
     module = tmp_path / "probe.py"
-    module.write_text("def f():\n    from delivery import outbox\n    import console.models\n")
+    module.write_text("def f():\n    from delivery import outbox\n    import staff.models\n")
     assert [target for target, _line in _imports("tickets.probe", module)] == [
         "delivery", "delivery.outbox", "console.models",
     ]

@@ -119,7 +119,7 @@ def test_the_demo_contract_is_made_once_and_the_demo_account_signs_in(app_config
     signed_in = client.post("/console/login", data={"email": email, "password": password, "csrf_token": token})
     assert signed_in.status_code == 302
     with app.app_context():
-        from console.models import StaffUser
+        from staff.models import StaffUser
 
         assert db.session.execute(select(func.count()).select_from(StaffUser)).scalar_one() == 1
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 import i18n
 from b24.models import Portal
-from console.models import StaffUser
 from console.staff import create_user
 from contracts.models import Contract, Operator
 from database import db
 from delivery.models import OutboxMessage
 from delivery.render import render
 from sandbox import create_sandbox_app, mailbox
+from staff.models import StaffUser
 from tests.console.conftest import PASSWORD, ConsoleClient
 from tests.i18n_check import english_only_words, problems
 from tests.placements.support_pages import good_fields, installed_portal, link, open_support, submit, video_part

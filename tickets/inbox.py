@@ -148,8 +148,8 @@ def _inbox_row(row) -> InboxRow:
                     reaction_hours=reaction_hours(ticket))
 
 
-def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: datetime | None = None,
-               cap: int | None = COUNT_CAP) -> Page[InboxRow]:
+def inbox_page(filters: InboxFilters, page: int | None = 1, per_page: int | None = 50, now: datetime | None = None,
+               cap: int | None = COUNT_CAP) -> Page:
     """One page of the inbox: two SQL queries (count and rows) whatever ``per_page`` is.
 
     The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total. A free-text search
@@ -163,12 +163,15 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = 50, now: da
                     cap=cap)
 
 
+def numbered_ticket(number: str, include_vulnerabilities: bool = False) -> Select:
+    """SELECT of the ticket with this number, if the caller may see it (for ``db.first_or_404``)."""
+    return select(Ticket).where(Ticket.number == (number or "").strip().upper(),
+                                visible_tickets(include_vulnerabilities))
+
+
 def ticket_by_number(number: str, include_vulnerabilities: bool = False) -> Ticket | None:
     """The ticket with this number, or None (also when it is a vulnerability report the caller may not see)."""
-    return db.session.execute(
-        select(Ticket).where(Ticket.number == (number or "").strip().upper(),
-                             visible_tickets(include_vulnerabilities))
-    ).scalar_one_or_none()
+    return db.session.execute(numbered_ticket(number, include_vulnerabilities)).scalar_one_or_none()
 
 
 def contract_of(ticket: Ticket) -> Contract | None:

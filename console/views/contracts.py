@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import abort, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -25,13 +25,6 @@ def contracts() -> ResponseReturnValue:
     ).scalars())
     stats = reaction_stats([c.number for c in items], g.staff.can_see_vulnerabilities)
     return render("console/contracts.html", contracts=items, stats=stats, today=utcnow().date())
-
-
-def _contract_or_404(contract_id: int) -> Contract:
-    contract = db.session.get(Contract, contract_id)
-    if contract is None:
-        abort(404, description="No such contract.")
-    return contract
 
 
 def _contract_form(contract: Contract) -> dict[str, str]:
@@ -79,20 +72,20 @@ def contract_create() -> ResponseReturnValue:
 
 @bp.get("/contracts/<int:contract_id>")
 def contract_edit(contract_id: int) -> ResponseReturnValue:
-    contract = _contract_or_404(contract_id)
+    contract = db.get_or_404(Contract, contract_id, description="No such contract.")
     return render("console/contract_form.html", contract=contract, form=_contract_form(contract), errors={})
 
 
 @bp.post("/contracts/<int:contract_id>")
 def contract_update(contract_id: int) -> ResponseReturnValue:
-    contract = _contract_or_404(contract_id)
+    contract = db.get_or_404(Contract, contract_id, description="No such contract.")
     return _save(lambda form: operations.update_contract(contract, form), "console/contract_form.html",
                  "console.contracts", "contract_saved", contract=contract)
 
 
 @bp.post("/contracts/<int:contract_id>/delete")
 def contract_delete(contract_id: int) -> ResponseReturnValue:
-    operations.delete_contract(_contract_or_404(contract_id))
+    operations.delete_contract(db.get_or_404(Contract, contract_id, description="No such contract."))
     db.session.commit()
     notice("success", "contract_deleted")
     return redirect(url_for("console.contracts"))
@@ -102,13 +95,6 @@ def contract_delete(contract_id: int) -> ResponseReturnValue:
 def operators() -> ResponseReturnValue:
     items = list(db.session.execute(select(Operator).order_by(Operator.name)).scalars())
     return render("console/operators.html", operators=items)
-
-
-def _operator_or_404(operator_id: int) -> Operator:
-    operator = db.session.get(Operator, operator_id)
-    if operator is None:
-        abort(404, description="No such operator.")
-    return operator
 
 
 @bp.get("/operators/new")
@@ -124,21 +110,21 @@ def operator_create() -> ResponseReturnValue:
 
 @bp.get("/operators/<int:operator_id>")
 def operator_edit(operator_id: int) -> ResponseReturnValue:
-    operator = _operator_or_404(operator_id)
+    operator = db.get_or_404(Operator, operator_id, description="No such operator.")
     form = {"code": operator.code, "name": operator.name, "recommended": "1" if operator.recommended else ""}
     return render("console/operator_form.html", operator=operator, form=form, errors={})
 
 
 @bp.post("/operators/<int:operator_id>")
 def operator_update(operator_id: int) -> ResponseReturnValue:
-    operator = _operator_or_404(operator_id)
+    operator = db.get_or_404(Operator, operator_id, description="No such operator.")
     return _save(lambda form: operations.update_operator(operator, form), "console/operator_form.html",
                  "console.operators", "operator_saved", operator=operator)
 
 
 @bp.post("/operators/<int:operator_id>/delete")
 def operator_delete(operator_id: int) -> ResponseReturnValue:
-    operations.delete_operator(_operator_or_404(operator_id))
+    operations.delete_operator(db.get_or_404(Operator, operator_id, description="No such operator."))
     db.session.commit()
     notice("success", "operator_deleted")
     return redirect(url_for("console.operators"))

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Response, abort, current_app, g, redirect, request, stream_with_context, url_for
+from flask import Response, current_app, g, redirect, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
 from b24 import bindings, lifecycle
@@ -16,10 +16,16 @@ from b24.models import Portal
 from b24.registry import RegistryError, block_portal, unblock_portal
 from b24.tokens import client_for
 from console.blueprint import bp
-from console.queries import CONTRACT_STATES, PortalFilters, known_versions, portal_contracts, portal_page, portal_rows
 from console.views import notice, render
 from database import db
-from paging import clamp
+from readmodels.portals import (
+    CONTRACT_STATES,
+    PortalFilters,
+    known_versions,
+    portal_contracts,
+    portal_page,
+    portal_rows,
+)
 from tickets.inbox import portal_requesters, portal_tickets
 
 
@@ -48,9 +54,9 @@ def home() -> ResponseReturnValue:
 @bp.get("/portals")
 def portals() -> ResponseReturnValue:
     filters = _filters()
-    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
-                           current_app.config["CONSOLE_PAGE_SIZE"])
-    result = portal_page(filters, page, per_page)
+    # page=None: Flask-SQLAlchemy's pagination reads ?page= itself (a bad one falls back to 1).
+    per_page = request.args.get("per_page", current_app.config["CONSOLE_PAGE_SIZE"], type=int)
+    result = portal_page(filters, None, per_page)
     return render("console/portals.html", result=result, filters=filters, versions=known_versions(),
                   contract_states=CONTRACT_STATES)
 
@@ -90,16 +96,9 @@ def portals_csv() -> ResponseReturnValue:
                     headers={"Content-Disposition": "attachment; filename=portals.csv"})
 
 
-def _portal_or_404(portal_id: int) -> Portal:
-    portal = db.session.get(Portal, portal_id)
-    if portal is None:
-        abort(404, description="No such portal.")
-    return portal
-
-
 @bp.get("/portals/<int:portal_id>")
 def portal(portal_id: int) -> ResponseReturnValue:
-    item = _portal_or_404(portal_id)
+    item = db.get_or_404(Portal, portal_id, description="No such portal.")
     see_vulnerabilities = g.staff.can_see_vulnerabilities
     return render("console/portal.html", portal=item, contracts=portal_contracts(item.id),
                   calls=recent_calls(item.id, 50), refusal_reason=bindings.refusal_reason,
@@ -109,7 +108,7 @@ def portal(portal_id: int) -> ResponseReturnValue:
 
 @bp.post("/portals/<int:portal_id>/check")
 def portal_check(portal_id: int) -> ResponseReturnValue:
-    item = _portal_or_404(portal_id)
+    item = db.get_or_404(Portal, portal_id, description="No such portal.")
     try:
         info = lifecycle.check_portal(item)
         notice("success", "portal_checked", version=info.get("VERSION") or "-")
@@ -121,7 +120,7 @@ def portal_check(portal_id: int) -> ResponseReturnValue:
 
 @bp.post("/portals/<int:portal_id>/bind")
 def portal_bind(portal_id: int) -> ResponseReturnValue:
-    item = _portal_or_404(portal_id)
+    item = db.get_or_404(Portal, portal_id, description="No such portal.")
     try:
         outcome = bindings.rebind(item, client_for(item), by=g.staff.email)
         db.session.commit()
@@ -137,7 +136,7 @@ def portal_bind(portal_id: int) -> ResponseReturnValue:
 
 @bp.post("/portals/<int:portal_id>/block")
 def portal_block(portal_id: int) -> ResponseReturnValue:
-    item = _portal_or_404(portal_id)
+    item = db.get_or_404(Portal, portal_id, description="No such portal.")
     try:
         block_portal(item, g.staff.email, request.form.get("reason"))
         db.session.commit()
@@ -149,7 +148,7 @@ def portal_block(portal_id: int) -> ResponseReturnValue:
 
 @bp.post("/portals/<int:portal_id>/unblock")
 def portal_unblock(portal_id: int) -> ResponseReturnValue:
-    item = _portal_or_404(portal_id)
+    item = db.get_or_404(Portal, portal_id, description="No such portal.")
     try:
         unblock_portal(item, g.staff.email)
         db.session.commit()

@@ -9,15 +9,8 @@ from console.blueprint import bp
 from console.views import notice, render
 from database import db
 from releases import following, known_issues, registry
-from releases.models import ISSUE_LANGUAGES, Release, TicketFix
+from releases.models import ISSUE_LANGUAGES, KnownIssue, Release, TicketFix
 from releases.registry import Invalid
-
-
-def _release_or_404(release_id: int) -> Release:
-    release = db.session.get(Release, release_id)
-    if release is None:
-        abort(404, description="No such release.")
-    return release
 
 
 @bp.get("/releases")
@@ -40,7 +33,7 @@ def _release_form(release: Release | None) -> dict[str, str]:
 
 @bp.get("/releases/<int:release_id>")
 def release_edit(release_id: int) -> ResponseReturnValue:
-    release = _release_or_404(release_id)
+    release = db.get_or_404(Release, release_id, description="No such release.")
     return render("console/release_form.html", release=release, form=_release_form(release), errors={},
                   below=following.portals_below(release))
 
@@ -48,7 +41,7 @@ def release_edit(release_id: int) -> ResponseReturnValue:
 @bp.post("/releases")
 @bp.post("/releases/<int:release_id>")
 def release_save(release_id: int | None = None) -> ResponseReturnValue:
-    release = _release_or_404(release_id) if release_id is not None else None
+    release = db.get_or_404(Release, release_id, description="No such release.") if release_id is not None else None
     try:
         saved = registry.save_release(release, request.form)
     except Invalid as exc:
@@ -76,13 +69,6 @@ def promise_release(fix_id: int) -> ResponseReturnValue:
 
 
 # --- known issues ----------------------------------------------------------------------------------------------
-
-
-def _issue_or_404(issue_id: int):
-    issue = known_issues.issue_by_id(issue_id)
-    if issue is None:
-        abort(404, description="No such known issue.")
-    return issue
 
 
 def _issue_page(issue, form: dict, errors: dict, status: int = 200) -> ResponseReturnValue:
@@ -115,14 +101,14 @@ def known_issue_new() -> ResponseReturnValue:
 
 @bp.get("/known-issues/<int:issue_id>")
 def known_issue_edit(issue_id: int) -> ResponseReturnValue:
-    issue = _issue_or_404(issue_id)
+    issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.")
     return _issue_page(issue, _issue_form(issue), {})
 
 
 @bp.post("/known-issues")
 @bp.post("/known-issues/<int:issue_id>")
 def known_issue_save(issue_id: int | None = None) -> ResponseReturnValue:
-    issue = _issue_or_404(issue_id) if issue_id is not None else None
+    issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.") if issue_id is not None else None
     try:
         saved = known_issues.save_issue(issue, request.form)
     except Invalid as exc:
@@ -135,7 +121,7 @@ def known_issue_save(issue_id: int | None = None) -> ResponseReturnValue:
 
 @bp.post("/known-issues/<int:issue_id>/tickets")
 def known_issue_link(issue_id: int) -> ResponseReturnValue:
-    issue = _issue_or_404(issue_id)
+    issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.")
     try:
         known_issues.link_ticket(issue, request.form.get("ticket", ""), g.staff.can_see_vulnerabilities)
     except Invalid as exc:
@@ -148,7 +134,7 @@ def known_issue_link(issue_id: int) -> ResponseReturnValue:
 
 @bp.post("/known-issues/<int:issue_id>/tickets/<int:ticket_id>/unlink")
 def known_issue_unlink(issue_id: int, ticket_id: int) -> ResponseReturnValue:
-    issue = _issue_or_404(issue_id)
+    issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.")
     known_issues.unlink_ticket(issue, ticket_id)
     db.session.commit()
     return redirect(url_for("console.known_issue_edit", issue_id=issue.id))

@@ -10,18 +10,24 @@ from sqlalchemy import select
 
 from b24.registry import find_portal
 from console.blueprint import bp
-from console.models import StaffUser
 from console.views import notice, render
 from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
-from paging import clamp
 from redactor import redact_value
 from releases import answers as release_answers
+from staff.models import StaffUser
 from tickets import answers
 from tickets.attachments import send_attachment
-from tickets.inbox import InboxFilters, contract_of, default_reaction_hours, inbox_page, is_overdue, reaction_hours
-from tickets.inbox import ticket_by_number as find_ticket
+from tickets.inbox import (
+    InboxFilters,
+    contract_of,
+    default_reaction_hours,
+    inbox_page,
+    is_overdue,
+    numbered_ticket,
+    reaction_hours,
+)
 from tickets.media import poster
 from tickets.models import ANSWER_KINDS, CATEGORIES, TICKET_STATUSES, Attachment, Ticket
 
@@ -61,17 +67,15 @@ def _categories() -> list[str]:
 @bp.get("/tickets")
 def tickets() -> ResponseReturnValue:
     filters = _filters()
-    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"),
-                           current_app.config["CONSOLE_PAGE_SIZE"])
-    return render("console/tickets.html", result=inbox_page(filters, page, per_page), filters=filters,
+    # page=None: Flask-SQLAlchemy's pagination reads ?page= itself (a bad one falls back to 1).
+    per_page = request.args.get("per_page", current_app.config["CONSOLE_PAGE_SIZE"], type=int)
+    return render("console/tickets.html", result=inbox_page(filters, None, per_page), filters=filters,
                   staff_by_id=staff_directory(), statuses=TICKET_STATUSES, categories=_categories())
 
 
 def _ticket_or_404(number: str) -> Ticket:
-    ticket = find_ticket(number, include_vulnerabilities=g.staff.can_see_vulnerabilities)
-    if ticket is None:
-        abort(404, description="No such ticket.")
-    return ticket
+    """The ticket, if this staff member may see it; a vulnerability report they may not is simply not found."""
+    return db.first_or_404(numbered_ticket(number, g.staff.can_see_vulnerabilities), description="No such ticket.")
 
 
 def context_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:

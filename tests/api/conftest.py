@@ -9,9 +9,9 @@ import pytest
 
 from api import tokens
 from b24.models import Portal
-from console.models import StaffUser
 from contracts.models import Contract
 from database import db, utcnow
+from staff.models import StaffUser
 from tickets.models import Reply, Ticket
 
 _serial = count(1)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from console.queries import CONTRACT_STATES, PortalFilters, decorate, portal_page, portal_query
 from database import db
 from paging import paginate
+from readmodels.portals import CONTRACT_STATES, PortalFilters, decorate, portal_page, portal_query
 from tickets.inbox import InboxFilters, inbox_count_query, inbox_query
 
 

@@ -9,10 +9,10 @@ from itertools import count
 import pytest
 
 from b24.models import Portal
-from console.models import StaffUser
 from console.staff import create_user
 from contracts.models import Contract
 from database import db, utcnow
+from staff.models import StaffUser
 from tickets.models import Ticket
 
 PASSWORD = "correct horse battery"

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from console.models import LoginAttempt, StaffUser
 from database import db, utcnow
+from staff.models import LoginAttempt, StaffUser
 from tests.console.conftest import PASSWORD, ConsoleClient, csrf_from
 
 PAGES = ["/console/", "/console/portals", "/console/portals.csv", "/console/portals/1", "/console/tickets",

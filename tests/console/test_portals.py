@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event, select
 
 from b24.models import Portal, PortalEvent
-from console.queries import PortalFilters, portal_page
 from database import db, utcnow
+from readmodels.portals import PortalFilters, portal_page
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def test_search_filters_sort_and_pages(console, registry):
 
 def test_bad_paging_input_falls_back_instead_of_failing(console, registry):
     assert console.get("/console/portals?page=x&per_page=-4&version=abc").status_code == 200
+    assert console.get("/console/portals?page=99999999999999999999&per_page=999").status_code == 200
 
 
 def _count_queries(app, call):
@@ -141,7 +142,9 @@ def test_a_vulnerability_report_is_not_listed_on_the_portal_page_for_ordinary_st
 
 
 def test_unknown_portal_is_404(console):
-    assert console.get("/console/portals/4242").status_code == 404
+    response = console.get("/console/portals/4242")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "No such portal." in response.get_data(as_text=True)
 
 
 def test_block_and_unblock_are_recorded_in_the_history(app, console, registry, staff):

@@ -9,11 +9,11 @@ from urllib.parse import urljoin
 import requests
 from sqlalchemy import select
 
-from console.models import StaffUser
 from database import db
 from releases import answers as release_answers
 from releases import following, known_issues
 from releases.models import TicketFix
+from staff.models import StaffUser
 from tests.placements.support_pages import installed_portal, open_support, registry_row
 from tests.releases.conftest import add_releases, add_ticket, drain, ticket_of
 from tickets.models import Ticket

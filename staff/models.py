@@ -1,11 +1,12 @@
-"""The vendor's staff who use the console, and the login attempts that rate-limit them."""
+"""The vendor's staff accounts (the console's users, the API tokens' owners) and the login attempts that
+rate-limit them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import db, utcnow
@@ -38,6 +39,15 @@ class StaffUser(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email}>"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def staff_by_email(email: str) -> StaffUser | None:
+    """The account with this address, however it was typed (case, spaces)."""
+    return db.session.execute(select(StaffUser).where(StaffUser.email == normalise_email(email))).scalar_one_or_none()
 
 
 class LoginAttempt(db.Model):

@@ -1,8 +1,8 @@
-"""Reading the portal registry for the vendor: the list (search, filters, sort, pages), its CSV rows, one portal.
+"""The portal registry as the vendor reads it: the list (search, filters, sort, pages), its CSV rows, one portal.
 
 Each page is a constant number of SQL queries: open-ticket counts (maintained by triggers, tickets/counts.py)
 and each portal's current contract come from one IN query for the whole page (or a join when the list is
-filtered or sorted by them), never from a query per row. The JSON API reuses these.
+filtered or sorted by them), never from a query per row. The console and the JSON API both read through these.
 """
 
 from __future__ import annotations
@@ -179,9 +179,8 @@ def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
     ]
 
 
-def portal_page(
-    filters: PortalFilters, page: int = 1, per_page: int = 50, today: date | None = None, cap: int | None = COUNT_CAP
-) -> Page[PortalRow]:
+def portal_page(filters: PortalFilters, page: int | None = 1, per_page: int | None = 50, today: date | None = None,
+                cap: int | None = COUNT_CAP) -> Page:
     """One page of the portal list in four SQL queries (count, rows, open counts, contracts), whatever its size.
 
     The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
