@@ -130,7 +130,7 @@ def test_the_domain_imports_neither_delivery_console_nor_ops():
 def test_the_check_sees_imports_inside_functions(tmp_path):
     """The parser walks function bodies: a function-level import is an import like any other."""
     module = tmp_path / "probe.py"
-    module.write_text("def f():\n    from delivery import outbox\n    import staff.models\n")
+    module.write_text("def f():\n    from delivery import outbox\n    import console.models\n")
     assert [target for target, _line in _imports("tickets.probe", module)] == [
         "delivery", "delivery.outbox", "console.models",
     ]
