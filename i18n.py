@@ -1,10 +1,67 @@
-"""Russian and English for every page and mail: each package registers its own catalogue of strings."""
+"""Russian and English through Flask-Babel: which language a request speaks, and text in another language.
+
+The language is chosen where it is known and put in ``g.lang``: the placement from the portal's LANG in the frame
+(or the frame token), the console from the staff member's choice, the public page from ``?lang`` or the browser,
+mail from the recipient's language (``force_locale``). The locale selector only reads it. Strings are gettext
+calls whose msgid is the English text (translations/ru/LC_MESSAGES/messages.po; English needs no catalogue);
+README "Translations" says how to add one.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, g
+from flask.ctx import _AppCtxGlobals
+from flask_babel import Babel, force_locale, gettext, ngettext, pgettext, refresh
 
 LANGUAGES = ("ru", "en")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def pick_language(value: str | None) -> str:
+    value = (value or "").lower()[:2]
+    return value if value in LANGUAGES else "en"
+
+
+def current_language() -> str:
+    """The locale selector: the language the request chose (``g.lang``), English when it chose none."""
+    return pick_language(g.get("lang"))
+
+
+class LanguageAwareGlobals(_AppCtxGlobals):
+    """``g`` that forgets Flask-Babel's cached locale when ``g.lang`` changes (a frame token can name another)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "lang":
+            refresh()
+
+
+def gettext_in(lang: str | None, string: str, **variables: object) -> str:
+    """``gettext`` in ``lang`` rather than the request's language (a mail, a reply stored in the ticket's)."""
+    with force_locale(pick_language(lang)):
+        return gettext(string, **variables)
+
+
+def pgettext_in(lang: str | None, context: str, string: str, **variables: object) -> str:
+    with force_locale(pick_language(lang)):
+        return pgettext(context, string, **variables)
+
+
+def ngettext_in(lang: str | None, singular: str, plural: str, num: int, **variables: object) -> str:
+    with force_locale(pick_language(lang)):
+        return ngettext(singular, plural, num, **variables)
+
+
+def init_app(app: Flask) -> None:
+    app.app_ctx_globals_class = LanguageAwareGlobals
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=current_language)
+    app.jinja_env.globals["t"] = translate
+
+
+# --- The old catalogue, until every string is a gettext call (i18n-convert.py removes it) -----------------------
 _CATALOGUE: dict[str, dict[str, str]] = {"ru": {}, "en": {}}
 
 
@@ -15,16 +72,7 @@ def register(strings: dict[str, tuple[str, str]]) -> None:
         _CATALOGUE["en"][key] = en
 
 
-def pick_language(value: str | None) -> str:
-    value = (value or "").lower()[:2]
-    return value if value in LANGUAGES else "en"
-
-
 def translate(key: str, lang: str | None = None, **params: object) -> str:
     lang = pick_language(lang or g.get("lang"))
     text = _CATALOGUE[lang].get(key) or _CATALOGUE["en"].get(key) or key
     return text.format(**params) if params else text
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals["t"] = translate
