@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 import i18n
-import messages  # noqa: F401  (shared strings)
 import settings
 from database import db, migrate
 
@@ -86,4 +86,5 @@ def _register_error_handlers(app: Flask) -> None:
     def server_error(exc: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
-        return _error_page(500, "internal_error", i18n.translate("error_internal"))
+        return _error_page(500, "internal_error", gettext(
+            "Something went wrong on our side. Nothing was lost; try again."))

@@ -9,11 +9,14 @@ README "Translations" says how to add one.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from flask import Flask, g
 from flask.ctx import _AppCtxGlobals
 from flask_babel import Babel, force_locale, gettext, ngettext, pgettext, refresh
+
+from i18n_labels import LABELS, PluralLabel
 
 LANGUAGES = ("ru", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -54,25 +57,23 @@ def ngettext_in(lang: str | None, singular: str, plural: str, num: int, **variab
         return ngettext(singular, plural, num, **variables)
 
 
+def label(code: str, lang: str | None = None, **variables: object) -> str:
+    """The words for a code chosen at run time (a status, an error code), from ``i18n_labels.LABELS``.
+
+    An unknown code is shown as itself, so the page checks of tests/i18n_check.py find it.
+    """
+    text = LABELS.get(code)
+    if text is None:
+        return code
+    with force_locale(pick_language(lang)) if lang else nullcontext():
+        if isinstance(text, PluralLabel):
+            return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
+        words = str(text)
+    return words % variables if variables else words
+
+
 def init_app(app: Flask) -> None:
     app.app_ctx_globals_class = LanguageAwareGlobals
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=current_language)
-    app.jinja_env.globals["t"] = translate
-
-
-# --- The old catalogue, until every string is a gettext call (i18n-convert.py removes it) -----------------------
-_CATALOGUE: dict[str, dict[str, str]] = {"ru": {}, "en": {}}
-
-
-def register(strings: dict[str, tuple[str, str]]) -> None:
-    """Add strings as ``{key: (russian, english)}``; a key registered twice must say the same thing."""
-    for key, (ru, en) in strings.items():
-        _CATALOGUE["ru"][key] = ru
-        _CATALOGUE["en"][key] = en
-
-
-def translate(key: str, lang: str | None = None, **params: object) -> str:
-    lang = pick_language(lang or g.get("lang"))
-    text = _CATALOGUE[lang].get(key) or _CATALOGUE["en"].get(key) or key
-    return text.format(**params) if params else text
+    app.jinja_env.globals["label"] = label

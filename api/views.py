@@ -16,7 +16,7 @@ from api.pages import PageRequest
 from b24.models import Portal
 from console.queries import contract_state, portal_contracts
 from database import db, utcnow
-from i18n import translate
+from i18n import label
 from tickets import answers
 from tickets.inbox import InboxFilters
 
@@ -103,7 +103,7 @@ def _ticket_for_change(number: str):
 def _domain_refusal(exc: answers.AnswerInvalid) -> InvalidBody:
     # The domain names fields as its form does and gives message keys; the API speaks in its own field paths.
     paths = {"version": "data.version", "date": "data.date", "link": "data.link"}
-    return InvalidBody({paths.get(field, field): translate(key, "en") for field, key in exc.errors.items()})
+    return InvalidBody({paths.get(field, field): label(key, "en") for field, key in exc.errors.items()})
 
 
 @bp.post("/tickets/<number>/replies")

@@ -6,7 +6,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    import placements.messages  # noqa: F401  (strings)
     import placements.models  # noqa: F401  (tables)
     from placements import recorder
     from placements.home import bp as home

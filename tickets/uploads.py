@@ -20,7 +20,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from i18n import translate
+from i18n import label
 from tickets.sniffing import HEAD_SIZE, TextCheck
 
 MB = 1024 * 1024
@@ -52,7 +52,7 @@ class AttachmentRejected(HTTPException):
 
     @property  # type: ignore[override]
     def description(self) -> str:  # translated when rendered, in the language of that request
-        return translate(self.message_key, **self.params)
+        return label(self.message_key, **self.params)
 
     def __str__(self) -> str:
         return f"{self.code} {self.message_key} {self.params}"
