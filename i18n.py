@@ -9,9 +9,14 @@ README "Translations" says how to add one.
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, g
 from flask.ctx import _AppCtxGlobals
 from flask_babel import Babel, force_locale, gettext, ngettext, pgettext, refresh
@@ -20,6 +25,7 @@ from i18n_labels import LABELS, PluralLabel
 
 LANGUAGES = ("ru", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+log = logging.getLogger(__name__)
 
 
 def pick_language(value: str | None) -> str:
@@ -72,7 +78,30 @@ def label(code: str, lang: str | None = None, **variables: object) -> str:
     return words % variables if variables else words
 
 
+def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
+    """Compile a ``messages.po`` newer than its ``.mo`` (or without one), as ``scripts/i18n compile`` would.
+
+    scripts/dev, scripts/test and a deploy compile at setup; this covers a checkout run without them (a merge
+    that brought a new .po, ``pytest`` run directly, a Procfile platform). The .mo is replaced atomically, so
+    workers starting together never read half a file; a read-only tree keeps what it has, with a warning.
+    """
+    for po in directory.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=po.parent.parent.name)
+            with tempfile.NamedTemporaryFile("wb", dir=po.parent, suffix=".mo.tmp", delete=False) as out:
+                write_mo(out, catalog)
+            os.chmod(out.name, 0o644)
+            os.replace(out.name, mo)
+        except OSError as exc:
+            log.warning("could not compile %s (%s): run scripts/i18n compile", po, exc)
+
+
 def init_app(app: Flask) -> None:
+    compile_stale_catalogues()
     app.app_ctx_globals_class = LanguageAwareGlobals
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=current_language)
