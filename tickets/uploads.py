@@ -34,7 +34,7 @@ class AttachmentRejected(HTTPException):
     """An upload refused with a clear, translated reason; nothing of it is left on disk.
 
     ``status`` is 400 (empty, malformed, interrupted), 413 (over a size or count limit) or 415 (type not
-    allowed). ``message_key`` is an i18n key from ``tickets/messages.py`` and ``params`` its values;
+    allowed). ``message_key`` is a code of ``i18n_labels.LABELS`` and ``params`` its values;
     ``form`` holds the text fields that arrived before the rejection, so a view can re-render what the user
     typed. Uncaught, the app's HTTP error handler renders it as a page (or JSON) with that status.
     """
