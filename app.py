@@ -9,7 +9,6 @@ from flask import Flask
 
 import errors
 import i18n
-import messages  # noqa: F401  (shared strings)
 import settings
 from database import db, migrate
 

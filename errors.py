@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from database import db
-from i18n import translate
 
 log = logging.getLogger(__name__)
 _EXTENSION = "errors.machine_paths"
@@ -64,7 +64,8 @@ def _http_error(exc: HTTPException) -> Response:
 def _server_error(_exc: Exception) -> Response:
     db.session.rollback()
     log.exception("unhandled error on %s", request.path)
-    return error_response(500, "internal_error", translate("error_internal"))
+    return error_response(500, "internal_error", gettext(
+        "Something went wrong on our side. Nothing was lost; try again."))
 
 
 def init_app(app: Flask) -> None:

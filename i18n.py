@@ -1,18 +1,31 @@
-"""Russian and English for every page and mail: each package registers its own catalogue of strings."""
+"""Russian and English through Flask-Babel: which language a request speaks, and text in another language.
+
+The language is chosen where it is known and put in ``g.lang``: the placement from the portal's LANG in the frame
+(or the frame token), the console from the staff member's choice, the public page from ``?lang`` or the browser,
+mail from the recipient's language (``force_locale``). The locale selector only reads it. Strings are gettext
+calls whose msgid is the English text (translations/ru/LC_MESSAGES/messages.po; English needs no catalogue);
+README "Translations" says how to add one.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
+from contextlib import nullcontext
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, g
+from flask.ctx import _AppCtxGlobals
+from flask_babel import Babel, force_locale, gettext, ngettext, pgettext, refresh
+
+from i18n_labels import LABELS, PluralLabel
 
 LANGUAGES = ("ru", "en")
-_CATALOGUE: dict[str, dict[str, str]] = {"ru": {}, "en": {}}
-
-
-def register(strings: dict[str, tuple[str, str]]) -> None:
-    """Add strings as ``{key: (russian, english)}``; a key registered twice must say the same thing."""
-    for key, (ru, en) in strings.items():
-        _CATALOGUE["ru"][key] = ru
-        _CATALOGUE["en"][key] = en
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+log = logging.getLogger(__name__)
 
 
 def pick_language(value: str | None) -> str:
@@ -20,11 +33,76 @@ def pick_language(value: str | None) -> str:
     return value if value in LANGUAGES else "en"
 
 
-def translate(key: str, lang: str | None = None, **params: object) -> str:
-    lang = pick_language(lang or g.get("lang"))
-    text = _CATALOGUE[lang].get(key) or _CATALOGUE["en"].get(key) or key
-    return text.format(**params) if params else text
+def current_language() -> str:
+    """The locale selector: the language the request chose (``g.lang``), English when it chose none."""
+    return pick_language(g.get("lang"))
+
+
+class LanguageAwareGlobals(_AppCtxGlobals):
+    """``g`` that forgets Flask-Babel's cached locale when ``g.lang`` changes (a frame token can name another)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "lang":
+            refresh()
+
+
+def gettext_in(lang: str | None, string: str, **variables: object) -> str:
+    """``gettext`` in ``lang`` rather than the request's language (a mail, a reply stored in the ticket's)."""
+    with force_locale(pick_language(lang)):
+        return gettext(string, **variables)
+
+
+def pgettext_in(lang: str | None, context: str, string: str, **variables: object) -> str:
+    with force_locale(pick_language(lang)):
+        return pgettext(context, string, **variables)
+
+
+def ngettext_in(lang: str | None, singular: str, plural: str, num: int, **variables: object) -> str:
+    with force_locale(pick_language(lang)):
+        return ngettext(singular, plural, num, **variables)
+
+
+def label(code: str, lang: str | None = None, **variables: object) -> str:
+    """The words for a code chosen at run time (a status, an error code), from ``i18n_labels.LABELS``.
+
+    An unknown code is shown as itself, so the page checks of tests/i18n_check.py find it.
+    """
+    text = LABELS.get(code)
+    if text is None:
+        return code
+    with force_locale(pick_language(lang)) if lang else nullcontext():
+        if isinstance(text, PluralLabel):
+            return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
+        words = str(text)
+    return words % variables if variables else words
+
+
+def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
+    """Compile a ``messages.po`` newer than its ``.mo`` (or without one), as ``scripts/i18n compile`` would.
+
+    scripts/dev, scripts/test and a deploy compile at setup; this covers a checkout run without them (a merge
+    that brought a new .po, ``pytest`` run directly, a Procfile platform). The .mo is replaced atomically, so
+    workers starting together never read half a file; a read-only tree keeps what it has, with a warning.
+    """
+    for po in directory.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=po.parent.parent.name)
+            with tempfile.NamedTemporaryFile("wb", dir=po.parent, suffix=".mo.tmp", delete=False) as out:
+                write_mo(out, catalog)
+            os.chmod(out.name, 0o644)
+            os.replace(out.name, mo)
+        except OSError as exc:
+            log.warning("could not compile %s (%s): run scripts/i18n compile", po, exc)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["t"] = translate
+    compile_stale_catalogues()
+    app.app_ctx_globals_class = LanguageAwareGlobals
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=current_language)
+    app.jinja_env.globals["label"] = label

@@ -16,7 +16,7 @@ from api.parser import parser
 from api.query_params import PortalListing, TicketListing
 from b24.models import Portal
 from database import db, utcnow
-from i18n import translate
+from i18n import label
 from tickets import answers
 from tickets.inbox import numbered_ticket
 from tickets.models import Ticket
@@ -134,7 +134,7 @@ def _ticket(number: str) -> Ticket:
 def _domain_refusal(exc: answers.AnswerInvalid) -> InvalidBody:
     # The domain names fields as its form does and gives message keys; the API speaks in its own field paths.
     paths = {"version": "data.version", "date": "data.date", "link": "data.link"}
-    return InvalidBody({paths.get(field, field): translate(key, "en") for field, key in exc.errors.items()})
+    return InvalidBody({paths.get(field, field): label(key, "en") for field, key in exc.errors.items()})
 
 
 @bp.route("/tickets/<number>/replies", methods=["POST"], parameters=_NUMBER)

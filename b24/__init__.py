@@ -8,7 +8,7 @@ from errors import machine_paths
 
 
 def init_app(app: Flask) -> None:
-    from b24 import calls, messages, models  # noqa: F401  (strings, tables)
+    from b24 import calls, models  # noqa: F401  (tables)
     from b24.scopes import check
 
     # A placement outside the declared scopes would be refused by every portal: say so before serving.

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from b24.errors import PortalBlocked, PortalUninstalled
 from b24.models import Portal
 from database import db
-from i18n import pick_language, translate
+from i18n import gettext_in, pick_language
 
 
 class RegistryError(ValueError):
@@ -53,6 +53,10 @@ def refuse_unless_serving(portal: Portal, lang: str | None = None, *, installing
     g.lang = pick_language(lang or g.get("lang"))  # the refusal page speaks the user's language
     if portal.status == "blocked":
         vendor = current_app.config["VENDOR_NAME"]
-        raise PortalBlocked(translate("blocked_page_text", g.lang, vendor=vendor), "portal_blocked")
+        raise PortalBlocked(gettext_in(g.lang,
+            "%(vendor)s has suspended support for this portal. To resume it, "
+            "contact us:", vendor=vendor), "portal_blocked")
     if portal.status == "uninstalled" and not installing:
-        raise PortalUninstalled(translate("uninstalled_refusal", g.lang), "portal_uninstalled")
+        raise PortalUninstalled(gettext_in(g.lang,
+            "The app has been removed from this portal. An administrator can "
+            "install it again."), "portal_uninstalled")

@@ -22,7 +22,7 @@ bp = Blueprint("b24", __name__)
 @bp.post("/install")
 def install():
     frame = verify_frame(request, installing=True)
-    g.lang = frame.ui_lang  # the page speaks the portal's language (t() reads g.lang)
+    g.lang = frame.ui_lang  # the page speaks the portal's language (the locale selector reads g.lang)
     try:
         portal = lifecycle.install(frame)
     except NotAnAdmin:

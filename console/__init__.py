@@ -10,7 +10,6 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from console import (
         csrf,
-        messages,  # noqa: F401  (strings)
         session,
     )
     from console.blueprint import bp

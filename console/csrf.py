@@ -10,7 +10,7 @@ from flask import Flask, g
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
-from i18n import translate
+from i18n import gettext_in
 
 FIELD = "csrf_token"  # bench/filing.py and the tests read this field from the pages
 csrf = CSRFProtect()
@@ -35,7 +35,9 @@ def protect() -> None:
         csrf.protect()
     except CSRFError as exc:
         # Flask-WTF's reason ("The CSRF token is missing.") is logged by it; the person reads what to do.
-        raise CSRFError(translate("c_csrf_refused", g.get("lang"))) from exc
+        raise CSRFError(gettext_in(g.get("lang"),
+            "The form has expired or did not come from the console. Reload the "
+            "page and try again.")) from exc
 
 
 def init_app(app: Flask) -> None:

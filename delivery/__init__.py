@@ -24,7 +24,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from delivery import (
-        messages,  # noqa: F401  (strings)
         models,  # noqa: F401  (tables)
         outbox,
     )

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
-from i18n import pick_language, translate
+from i18n import label, pick_language
 
 
 @dataclass
@@ -25,8 +26,8 @@ def _context(payload: dict[str, Any], lang: str) -> dict[str, Any]:
         "lang": lang,
         "ticket": ticket,
         "reply": payload.get("reply"),
-        "status_name": translate(f"delivery_status_{status}", lang),
-        "category_name": translate(f"delivery_category_{ticket['category']}", lang),
+        "status_name": label(f"delivery_status_{status}"),
+        "category_name": label(f"delivery_category_{ticket['category']}"),
         "app_name": config["VENDOR_APP_NAME"],
         "vendor_name": config["VENDOR_NAME"],
     }
@@ -35,9 +36,10 @@ def _context(payload: dict[str, Any], lang: str) -> dict[str, Any]:
 def render(template: str, payload: dict[str, Any], lang: str | None = None, html: bool = True) -> Rendered:
     """Render ``templates/email/<template>.txt`` (and ``.html``) in ``lang`` (default: the payload's)."""
     lang = pick_language(lang or payload.get("lang"))
-    context = _context(payload, lang)
-    subject = translate(f"mail_subject_{template}", lang, portal=payload["ticket"]["portal"] or "-",
+    with force_locale(lang):  # the recipient's language, whatever the request (or worker) speaks
+        context = _context(payload, lang)
+        subject = label(f"mail_subject_{template}", portal=payload["ticket"]["portal"] or "-",
                         status=context["status_name"])
-    text = render_template(f"email/{template}.txt", **context)
-    body_html = render_template(f"email/{template}.html", **context) if html else ""
+        text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context) if html else ""
     return Rendered(subject=subject, text=text.strip() + "\n", html=body_html)

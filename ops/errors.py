@@ -9,12 +9,11 @@ import contextlib
 import logging
 
 from flask import Flask, request
+from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from database import db
 from errors import error_response, machine_paths, retry_later
-from i18n import translate
-from ops import messages  # noqa: F401  (strings)
 from ops.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -31,9 +30,11 @@ def _database_error(exc: DBAPIError):
         db.session.rollback()
     if not is_outage(exc):
         log.exception("database error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", translate("error_internal"))
+        return error_response(500, "internal_error", gettext(
+            "Something went wrong on our side. Nothing was lost; try again."))
     log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
-    return retry_later(503, "database_unavailable", translate("db_unavailable"), DB_RETRY_AFTER)
+    return retry_later(503, "database_unavailable", gettext(
+        "The database is unavailable for a moment. Send again in a few seconds."), DB_RETRY_AFTER)
 
 
 def _rate_limited(exc: RateLimited):

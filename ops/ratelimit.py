@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Request, current_app, request
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete
 from werkzeug.exceptions import TooManyRequests
 
 from database import db, utcnow
-from i18n import translate
-from ops import messages  # noqa: F401  (strings)
+from i18n import label
 from ops.models import RateLimitWindow, upsert_add
 
 
@@ -56,7 +56,7 @@ def check(name: str, subject: str | None, limit: int, per: int, message: str | N
         return
     hits, left = hit(name, subject, limit, per)
     if hits > limit:
-        text = translate(message or "rate_limited", limit=limit, span=_span(per), left=left)
+        text = label(message or "rate_limited", limit=limit, span=_span(per), left=left)
         raise RateLimited(text, left)
 
 
@@ -103,14 +103,14 @@ def _setting(value: int | str) -> int:
 
 def _span(seconds: int) -> str:
     if seconds == 3600:
-        return translate("span_hour")
+        return gettext("hour")
     if seconds == 60:
-        return translate("span_minute")
+        return gettext("minute")
     if seconds % 3600 == 0:
-        return translate("span_hours", n=seconds // 3600)
+        return ngettext("%(num)s hour", "%(num)s hours", seconds // 3600)
     if seconds % 60 == 0:
-        return translate("span_minutes", n=seconds // 60)
-    return translate("span_seconds", n=seconds)
+        return ngettext("%(num)s minute", "%(num)s minutes", seconds // 60)
+    return ngettext("%(num)s second", "%(num)s seconds", seconds)
 
 
 def init_app(app: Flask) -> None:

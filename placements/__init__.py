@@ -8,7 +8,6 @@ from errors import machine_paths
 
 
 def init_app(app: Flask) -> None:
-    import placements.messages  # noqa: F401  (strings)
     import placements.models  # noqa: F401  (tables)
     from placements import known_issues, recorder
     from placements.home import bp as home

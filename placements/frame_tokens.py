@@ -22,7 +22,7 @@ from werkzeug.exceptions import Forbidden
 from b24.models import Portal
 from b24.registry import refuse_unless_serving
 from database import db, utcnow
-from i18n import pick_language, translate
+from i18n import label, pick_language
 from ops.logging import set_log_context
 from ops.security import allow_framing_by
 from placements.models import UsedFormToken
@@ -51,7 +51,7 @@ class FrameTokenRefused(Forbidden):
     """A missing, forged, expired or already used token: the page must be opened from Bitrix24 again."""
 
     def __init__(self, message_key: str, lang: str | None = None):
-        super().__init__(translate(message_key, lang))
+        super().__init__(label(message_key, lang))
         self.message_key = message_key
         if message_key == "err_token_used":
             self.code = 409  # a replay is a conflict with the submission already made

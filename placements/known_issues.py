@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask_babel import gettext
 
 from b24.models import Portal
 from database import db
-from i18n import translate
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from releases import following, known_issues, search
@@ -55,7 +55,8 @@ def suggest():
     visitor = frame_tokens.read(request.args.get("t"), VIEW)
     q = request.args.get("q", "")
     if len(q) > MAX_QUERY:
-        return jsonify(error="query_too_long", error_description=translate("ki_err_query_long")), 400
+        return jsonify(error="query_too_long", error_description=gettext(
+            "The text is too long to search.")), 400
     portal = _portal(visitor)
     return jsonify(issues=[issue_json(i) for i in search.suggestions(q, portal.app_version)])
 
@@ -82,7 +83,9 @@ def solved(issue_id: int):
     _portal(visitor)
     new = known_issues.deflect(_issue_for(visitor, issue_id), visitor.portal_id, visitor.user_id)
     db.session.commit()
-    return jsonify(ok=True, counted=new, message=translate("ki_thanks"))
+    return jsonify(ok=True, counted=new, message=gettext(
+        "Glad it helped. No request was filed; if the problem comes back, open "
+        "Support again."))
 
 
 def _answer_update(number: str, action: str):
@@ -91,7 +94,7 @@ def _answer_update(number: str, action: str):
         raise FrameTokenRefused("err_token_used", visitor.lang)
     ticket = queries.ticket_of_portal(visitor.portal_id, number)
     if ticket is None:
-        abort(404, description=translate("err_not_found"))
+        abort(404, description=gettext("This portal has no such request."))
     frame_tokens.spend(visitor)
     try:
         if action == "confirm":
@@ -100,7 +103,8 @@ def _answer_update(number: str, action: str):
             following.reopen(ticket, visitor.user_id, visitor.user_name)
     except following.NotAwaiting:
         db.session.rollback()
-        abort(409, description=translate("fu_not_awaiting"))
+        abort(409, description=gettext(
+            "This request is not waiting for a confirmation."))
     db.session.commit()
     return redirect(url_for("support.show_request", number=ticket.number, t=frame_tokens.issue(visitor, VIEW)), 303)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
 from b24.frames import verify_frame
@@ -16,7 +17,6 @@ from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
 from database import db
 from delivery.log import delivery_log
-from i18n import translate
 from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
@@ -238,7 +238,7 @@ def _portal(visitor: Visitor) -> Portal:
 def _ticket(visitor: Visitor, number: str):
     ticket = queries.ticket_of_portal(visitor.portal_id, number)
     if ticket is None:
-        abort(404, description=translate("err_not_found"))
+        abort(404, description=gettext("This portal has no such request."))
     return ticket
 
 

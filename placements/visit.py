@@ -21,7 +21,7 @@ from b24.payments import confirm_paid, record_payment
 from b24.rest import PortalClient
 from b24.tokens import client_for_frame, heal_from_frame
 from database import db, utcnow
-from i18n import translate
+from i18n import gettext_in
 from placements.frame_tokens import Visitor
 from redactor import redact_url, redact_value
 
@@ -48,7 +48,9 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     """One batch call to the portal, the registry refreshed from it, and the context snapshot for the ticket."""
     portal = touch(frame)  # domain, version and status as the OAuth server vouched for them
     if portal is None:
-        raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
+        raise PortalNotRegistered(gettext_in(frame.ui_lang,
+            "The app is not registered for this portal yet: an administrator must "
+            "open it once to finish the installation."), "not_installed")
     client = client_for_frame(portal, frame)
     user: dict[str, Any] = {}
     admin: bool | None = None  # unknown until the portal says

@@ -10,7 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from b24.signals import portal_version_changed
-    from releases import messages, models, registry, search  # noqa: F401  (strings, tables, full-text DDL)
+    from releases import models, registry, search  # noqa: F401  (tables, full-text DDL)
     from releases.cli import cli
     from releases.following import on_version_changed
     from releases.public import bp as public_bp

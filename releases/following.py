@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from b24.models import Portal
 from database import db, utcnow
-from i18n import translate
+from i18n import gettext_in
 from releases.models import Release, TicketFix
 from tickets import signals
 from tickets.models import OPEN_STATUSES, Reply, Ticket
@@ -43,7 +43,9 @@ def resolve_fixed(portal: Portal, version: int) -> list[Ticket]:
         ticket.resolved_at = now
         ticket.updated_at = now
         reply = Reply(author="system", kind="fixed_by_update", internal=False,
-                      body=translate("fu_reply_body", ticket.language, number=ticket.number, label=release.label),
+                      body=gettext_in(ticket.language,
+                          "The update you installed (%(label)s) fixes %(number)s. Confirm it, or "
+                          "reopen it, in Support.", number=ticket.number, label=release.label),
                       data={"version": release.label, "release_version": release.version})
         ticket.replies.append(reply)
         fix.resolved_at = now
@@ -122,7 +124,9 @@ def reopen(ticket: Ticket, b24_user_id: int | None, user_name: str | None) -> Re
     ticket.updated_at = now
     label = fix.release.label if fix.release is not None else ""
     reply = Reply(author="user", kind="message", internal=False,
-                  body=translate("fu_reopened_body", ticket.language, label=label),
+                  body=gettext_in(ticket.language,
+                      "The update %(label)s did not fix the problem: the request is open "
+                      "again.", label=label),
                   data={"b24_user_id": b24_user_id, "user_name": user_name, "reopened": True})
     ticket.replies.append(reply)
     db.session.flush()

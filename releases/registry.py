@@ -18,7 +18,7 @@ MAX_VERSION = 2_147_483_647
 
 
 class Invalid(ValueError):
-    """Bad input; ``errors`` maps each form field to a message key (releases/messages.py)."""
+    """Bad input; ``errors`` maps each form field to a code of i18n_labels.LABELS."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))

@@ -24,7 +24,6 @@ DEMO_ENDPOINTS = ("sandbox.index", "sandbox.portal_page", "sandbox.install_finis
 
 
 def _register(app: Flask, state: SandboxState, prefix: str = "", mail_dir: Path | None = None) -> None:
-    from sandbox import messages  # noqa: F401  (strings)
     from sandbox.oauth import bp as oauth
     from sandbox.pages import bp as pages
     from sandbox.rest import bp as rest

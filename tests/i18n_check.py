@@ -1,17 +1,25 @@
 """Reading a rendered page (or mail) as a person would and naming what is not in their language.
 
-Two faults: a raw key on the page (``i18n.translate`` falls back to the key itself when a string is missing,
-so a missing string shows up as ``err_x`` / ``c_x``), and a mixed-language page (English words of the catalogue
-on a Russian page, Cyrillic on an English one). Data is not words of the catalogue: ``<code>``, ``.mono`` cells
-and form values are left out, and the few data words the test's own fixtures put on a page are named below.
+Two faults: a raw code on the page (``i18n.label`` shows a code it has no words for as itself, e.g. ``err_x`` /
+``c_x``), and a mixed-language page (English words of the msgids on a Russian page, which is what a msgid with no
+Russian translation looks like, or Cyrillic on an English one). Data is not words of the catalogue:
+``<code>``, ``.mono`` cells and form values are left out, and the few data words the test's own fixtures put on
+a page are named below.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from functools import cache
+from pathlib import Path
 
-import i18n
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from i18n_labels import LABELS
+
+RUSSIAN_PO = Path(__file__).resolve().parent.parent / "translations/ru/LC_MESSAGES/messages.po"
 
 # Namespaces that only ever hold catalogue keys: a token like these on a page is a key that was not translated.
 KEY_SHAPED = re.compile(r"\b(?:c|err|f|ctx|elig|cat|kind|answer|mail|alert|delivery|sb|status|nav|col|author)"
@@ -36,31 +44,46 @@ def visible_text(page: str) -> str:
     return " ".join(html.unescape(" ".join([text, *attributes])).split())
 
 
+@cache
+def russian_catalogue() -> Catalog:
+    with RUSSIAN_PO.open("rb") as f:
+        return read_po(f, locale="ru")
+
+
+def _texts(part: str) -> list[str]:
+    """Every msgid (English) or msgstr (Russian) of the catalogue, plural forms included."""
+    texts: list[str] = []
+    for message in russian_catalogue():
+        if message.id:
+            value = message.id if part == "id" else message.string
+            texts += list(value) if isinstance(value, tuple | list) else [value]
+    return texts
+
+
 def _words(values: list[str]) -> set[str]:
-    return {w.lower() for value in values for w in re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", " ", value))}
+    return {w.lower() for value in values
+            for w in re.findall(r"[A-Za-z]+", re.sub(r"%\(\w+\)s|\{[^}]*\}", " ", value))}
 
 
 def english_only_words() -> set[str]:
-    """Words of the English catalogue that no Russian string uses: on a Russian page they are untranslated text."""
-    english = _words(list(i18n._CATALOGUE["en"].values()))
-    russian = _words(list(i18n._CATALOGUE["ru"].values()))
-    return {w for w in english - russian if len(w) >= 4} - LATIN_ALLOWED
+    """Words of the msgids that no Russian text uses: on a Russian page they are untranslated text."""
+    return {w for w in _words(_texts("id")) - _words(_texts("string")) if len(w) >= 4} - LATIN_ALLOWED
 
 
 def shared_cyrillic_words() -> set[str]:
-    """Cyrillic words the English catalogue itself uses (the language switch says «Русский» in both)."""
-    return {w for value in i18n._CATALOGUE["en"].values() for w in CYRILLIC_WORD.findall(value)}
+    """Cyrillic words the English msgids themselves use (the language switch says «Русский» in both)."""
+    return {w for value in _texts("id") for w in CYRILLIC_WORD.findall(value)}
 
 
 def problems(page: str, lang: str, known_keys: set[str] | None = None, *, english: set[str] | None = None,
              is_text: bool = False) -> list[str]:
     """Everything on the page a reader of ``lang`` would notice: raw keys and words of the other language.
 
-    ``known_keys`` and ``english`` default to the catalogue as it is now; pass snapshots to check against it
-    as it was (the test that removes a key).
+    ``known_keys`` (the codes of ``i18n_labels.LABELS``) and ``english`` default to what the app has now; pass
+    snapshots to check against it as it was (the test that removes a label).
     """
     text = page if is_text else visible_text(page)
-    keys = known_keys if known_keys is not None else set(i18n._CATALOGUE["en"])
+    keys = known_keys if known_keys is not None else set(LABELS)
     found: list[str] = []
     for token in sorted(set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", text))):
         if token in keys or KEY_SHAPED.fullmatch(token):

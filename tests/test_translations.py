@@ -3,23 +3,31 @@ sandbox, rendered in Russian and English with every answer kind, reply field and
 
 from __future__ import annotations
 
+import os
+import subprocess
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 import requests
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from flask import g, render_template_string
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
-import i18n
 from b24.models import Portal
 from console.staff import create_user
 from contracts.models import Contract, Operator
 from database import db
 from delivery.models import OutboxMessage
 from delivery.render import render
+from i18n import gettext_in, label
+from i18n_labels import LABELS
 from sandbox import create_sandbox_app, mailbox
 from staff.models import StaffUser
 from tests.console.conftest import PASSWORD, ConsoleClient
-from tests.i18n_check import english_only_words, problems
+from tests.i18n_check import RUSSIAN_PO, english_only_words, problems, russian_catalogue
 from tests.placements.support_pages import good_fields, installed_portal, link, open_support, submit, video_part
 from tests.support_factories import make_contract
 from tickets import answers
@@ -36,6 +44,7 @@ TYPED = {
            "what_obtained": "The button spins forever", "question": "How to extend it?",
            "answer": "Answer number {n}", "note": "Checked the logs", "followup": "Thanks, one more detail"},
 }
+ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_DONE = ("created", "installed", "expire", "revoke", "rename", "update", "uninstall")
 
 
@@ -157,18 +166,82 @@ def test_every_page_and_mail_is_in_one_language_with_no_raw_key(mail_queued, app
     assert found == [], "\n".join(found)
 
 
-def test_the_checker_reports_a_key_removed_from_the_catalogue_and_a_string_left_in_english(app, monkeypatch):
-    """The check above can fail: a key gone from the catalogue shows as itself; English left on a Russian page."""
-    known, english = set(i18n._CATALOGUE["en"]), english_only_words()
+def test_the_checker_reports_a_code_without_words_and_a_string_left_in_english(app, monkeypatch):
+    """The check above can fail: a code with no label shows as itself; a msgid with no Russian stays English."""
+    known, english = set(LABELS), english_only_words()
+    page = ("<dl><dt>{{ label('c_answer_version') }}</dt><dd>2.4.1</dd></dl><p>{{ _('Tickets') }}</p>"
+            "<p>{{ pgettext('a context the catalogue lacks', 'Contracts') }}</p>")
     with app.test_request_context():
-        from flask import render_template_string
-
-        page = "<dl><dt>{{ t('c_answer_version', 'ru') }}</dt><dd>2.4.1</dd></dl><p>{{ t('c_tickets', 'ru') }}</p>"
-        assert problems(render_template_string(page), "ru", known) == []
-        for catalogue in i18n._CATALOGUE.values():
-            monkeypatch.delitem(catalogue, "c_answer_version")
-        monkeypatch.setitem(i18n._CATALOGUE["ru"], "c_tickets", "Tickets")
+        g.lang = "ru"
+        assert "Заявок" in render_template_string(page)
+        monkeypatch.delitem(LABELS, "c_answer_version")
         found = problems(render_template_string(page), "ru", known, english=english)
     assert "raw key 'c_answer_version'" in found
-    assert "English word 'Tickets' on a Russian page" in found
+    assert "English word 'Contracts' on a Russian page" in found
     assert problems("<p>Заявка</p>", "en") == ["Russian word 'Заявка' on an English page"]
+
+
+def _extracted(tmp_path) -> Catalog:
+    """Every msgid of the code and templates, extracted by the translators' own command."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run([str(ROOT / "scripts/i18n"), "extract"], check=True, env={**os.environ, "POT": str(pot)},
+                   cwd=ROOT)
+    with pot.open("rb") as f:
+        return read_po(f)
+
+
+def test_every_msgid_of_the_code_has_a_russian_translation_that_is_not_fuzzy(tmp_path):
+    extracted, russian = _extracted(tmp_path), russian_catalogue()
+    assert len(extracted) > 500  # the extraction saw the templates and the Python
+    missing, fuzzy, forms = [], [], []
+    for message in extracted:
+        if not message.id:
+            continue
+        translated = russian.get(message.id, context=message.context)
+        where = f"{message.context or ''}|{message.id!r} ({message.locations[0][0]})"
+        if translated is None or not (translated.string if isinstance(translated.string, str)
+                                      else all(translated.string)):
+            missing.append(where)
+        elif translated.fuzzy:
+            fuzzy.append(where)
+        elif message.pluralizable and len(translated.string) != russian.num_plurals:
+            forms.append(where)
+    assert missing == [], "no Russian in translations/ru/LC_MESSAGES/messages.po for:\n" + "\n".join(missing)
+    assert fuzzy == [], "fuzzy (unchecked) Russian for:\n" + "\n".join(fuzzy)
+    assert forms == [], "a plural without Russian's three forms:\n" + "\n".join(forms)
+
+
+def test_the_catalogue_the_app_reads_is_compiled_from_the_current_po():
+    mo = RUSSIAN_PO.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= RUSSIAN_PO.stat().st_mtime, "run scripts/i18n compile"
+    assert russian_catalogue().num_plurals == 3
+
+
+@pytest.mark.parametrize(("n", "ru", "en"), [(1, "1 минуту", "1 minute"), (2, "2 минуты", "2 minutes"),
+                                             (5, "5 минут", "5 minutes"), (21, "21 минуту", "21 minutes"),
+                                             (12, "12 минут", "12 minutes")])
+def test_russian_counts_take_the_plural_form_of_their_number(app, n, ru, en):
+    with app.test_request_context():
+        g.lang = "ru"
+        assert ngettext("%(num)s minute", "%(num)s minutes", n) == ru
+        assert gettext_in("en", "Support") == "Support" and gettext("Support") == "Техподдержка"
+        g.lang = "en"  # the cached locale follows g.lang
+        assert ngettext("%(num)s minute", "%(num)s minutes", n) == en
+
+
+@pytest.mark.parametrize(("limit", "ru"), [(1, "не больше 1 файла"), (2, "не больше 2 файлов"),
+                                           (21, "не больше 21 файла")])
+def test_a_count_kept_with_an_error_code_is_declined_too(app, limit, ru):
+    with app.test_request_context():
+        g.lang = "ru"
+        assert ru in label("attachment_too_many_files", limit=limit)
+        assert "file" in label("attachment_too_many_files", "en", limit=limit)
+
+
+def test_the_rate_limit_refusal_says_the_span_in_russian_words(app):
+    with app.test_request_context():
+        g.lang = "ru"
+        page = render_template_string("{{ _('Too many requests: at most %(limit)s per %(span)s. Try again in "
+                                      "%(left)s s.', limit=5, span=ngettext('%(num)s minute', '%(num)s minutes', 2),"
+                                      " left=30) }}")
+    assert page == "Слишком много запросов: не больше 5 за 2 минуты. Повторите через 30 с."

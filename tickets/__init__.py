@@ -7,7 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     import tickets.counts  # noqa: F401  (open tickets per portal, kept by triggers)
-    import tickets.messages  # noqa: F401  (strings)
     import tickets.models  # noqa: F401  (tables)
     import tickets.search  # noqa: F401  (the full-text index DDL)
     from tickets.filing import open_categories

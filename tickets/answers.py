@@ -26,7 +26,7 @@ class StaffMember(Protocol):
 
 
 class AnswerInvalid(ValueError):
-    """Bad input; ``errors`` maps each form field to a message key (see console/messages.py)."""
+    """Bad input; ``errors`` maps each form field to a code of i18n_labels.LABELS."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))

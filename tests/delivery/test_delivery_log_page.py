@@ -1,7 +1,7 @@
 """The delivery log partial inside a Bitrix24-styled page, in a real headless Chromium, in both languages."""
 
 import pytest
-from flask import render_template_string
+from flask import g, render_template_string
 
 from delivery.log import delivery_log
 from tests.conftest import screenshot
@@ -23,6 +23,7 @@ def test_delivery_log_reads_well_in_a_browser(lang, delivery_config, receivers, 
     number = ticket.number
 
     def host_page():
+        g.lang = lang  # as the console (the staff's choice) and the placement (the portal's LANG) set it
         return render_template_string(PAGE, ticket=ticket, entries=delivery_log(ticket), lang=lang)
 
     ctx.add_url_rule("/test/delivery-log", "delivery_log_page", host_page)  # as the console/placement will host it

@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from i18n import translate
+from i18n import label
 
 
 class AttachmentRejected(HTTPException):
@@ -32,7 +32,7 @@ class AttachmentRejected(HTTPException):
 
     @property  # type: ignore[override]
     def description(self) -> str:  # translated when rendered, in the language of that request
-        return translate(self.message_key, **self.params)
+        return label(self.message_key, **self.params)
 
     def __str__(self) -> str:
         return f"{self.code} {self.message_key} {self.params}"
