@@ -41,3 +41,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def changed() -> bool:
+    """Whether the request's session holds anything to write (a value set to what it was is no change)."""
+    session = db.session
+    return bool(session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty))
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the request goes on to show what it just wrote, and
+    a reload of every row would cost a query each (SQLAlchemy expires all instances on commit by default)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from b24.frames import verify_frame
 from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
 from database import db
@@ -21,7 +20,7 @@ from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from placements.uploads import AFTER_VIDEO, UPLOAD_FIELD, attached_uploads, claimed_uploads, read_submission
-from placements.visit import open_visit
+from placements.visit import open_visit, verify_opening
 from redactor import redact_url
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
@@ -51,9 +50,9 @@ def _private(response):
 @bp.post("")
 def open_placement():
     """The placement handler bound at install: verify the frame, learn who is asking, show the form."""
-    frame = verify_frame(request)
+    frame, opening = verify_opening(request)  # the OAuth server and, meanwhile, the portal (b24.ahead)
     g.lang = frame.ui_lang
-    visit = open_visit(frame, request)
+    visit = open_visit(frame, opening)
     return render_form(visit.visitor, visit.portal, reached=visit.reached)
 
 

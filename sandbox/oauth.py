@@ -11,6 +11,11 @@ from flask import Blueprint, current_app, jsonify, request
 bp = Blueprint("sandbox_oauth", __name__)
 
 
+@bp.before_request
+def _round_trip():
+    current_app.extensions["sandbox"].travel()  # SANDBOX_RTT_MS: every call pays the network's round trip
+
+
 def _state():
     return current_app.extensions["sandbox"]
 
