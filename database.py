@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -49,12 +51,18 @@ def changed() -> bool:
     return bool(session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty))
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds: the request goes on to show what it just wrote, and
-    a reload of every row would cost a query each (SQLAlchemy expires all instances on commit by default)."""
+@contextmanager
+def keeping_loaded() -> Iterator[None]:
+    """Commits inside the block leave the session's rows loaded: the request goes on to show what it just wrote,
+    and SQLAlchemy's default (expire everything on commit) would reload each row with a query of its own."""
     session = db.session()
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()
+        yield
     finally:
         session.expire_on_commit = keep
+
+
+def commit_keeping_loaded() -> None:
+    with keeping_loaded():
+        db.session.commit()

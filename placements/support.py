@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 
 from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
-from database import db
+from database import db, keeping_loaded
 from delivery.log import delivery_log
 from i18n import translate
 from ops.ratelimit import limit_submission
@@ -81,7 +81,8 @@ def submit():
         fields, uploads = read_submission(request)
         frame_tokens.spend(visitor)
         uploads += claimed_uploads(visitor, fields)
-        ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
+        with keeping_loaded():  # the redirect needs only the new ticket's number: no reload after the commit
+            ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
     except FilingRejected as rejected:
         typed = fields or rejected.fields
         return render_form(visitor, portal, values=typed, rejected=rejected, token=request.args["f"])
