@@ -62,6 +62,7 @@ def token():
 @bp.get("/rest/app.info/")
 @bp.get("/rest/app.info")
 def app_info():
+    started = time.time()
     state = _state()
     grant = state.grant_for(request.args.get("auth"))
     state.log("oauth.app_info", grant.member_id if grant else None, "app.info", {})
@@ -88,5 +89,10 @@ def app_info():
             },
             "user_id": grant.user_id,
         },
-        time={"start": time.time(), "finish": time.time(), "duration": 0.001},
+        # The full time object every REST answer carries (api-reference/data-types.md#time); b24pysdk's
+        # BitrixTimeResponse requires processing, date_start and date_finish.
+        time={"start": started, "finish": time.time(), "duration": time.time() - started,
+              "processing": time.time() - started,
+              "date_start": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+              "date_finish": datetime.now(UTC).isoformat(timespec="seconds")},
     )
