@@ -25,22 +25,25 @@ _lock = threading.Lock()
 
 
 def cached_per_process(seconds: float, *,
-                       forget_on_write: tuple[type, ...]) -> Callable[[Callable[[], T]], Callable[[], T]]:
-    """Decorate a function without arguments whose answer may be ``seconds`` old."""
+                       forget_on_write: tuple[type, ...]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorate a function of hashable arguments whose answer may be ``seconds`` old. The answer is shared by
+    requests: return plain values, not rows of a session."""
 
-    def decorate(fn: Callable[[], T]) -> Callable[[], T]:
-        kept: dict[int, tuple[float, Any]] = {}
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        kept: dict[tuple, tuple[float, Any]] = {}
         with _lock:
             _watched.append((forget_on_write, kept))
 
         @functools.wraps(fn)
-        def cached() -> T:
-            key = id(current_app._get_current_object())
+        def cached(*args: Any) -> T:
+            key = (id(current_app._get_current_object()), *args)
             hit = kept.get(key)
             now = time.monotonic()
             if hit is not None and hit[0] > now:
                 return hit[1]
-            value = fn()
+            value = fn(*args)
+            if len(kept) > 1000:
+                kept.clear()
             kept[key] = (now + seconds, value)
             return value
 
