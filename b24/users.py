@@ -1,12 +1,15 @@
 """Who a portal's users are, remembered per (member_id, user_id) for USER_CACHE_SECONDS, shared by every worker.
 
 A frame names no user and brings a fresh AUTH_ID each time (protocol §1), so without this every open would ask the
-portal's ``user.current`` again. The OAuth server's ``app.info`` names the user behind the token (``user_id``,
-b24restdocs api-reference/common/system/app-info.md, "OAuth server" variant); what the portal's ``user.current``
-said of that user (``ID``, ``NAME``, ``LAST_NAME``, ``EMAIL``, b24restdocs api-reference/user/user-current.md) and
-``user.admin`` (``true|false``, api-reference/user/user-admin.md) is kept here. Redis through Flask-Caching when
+portal's ``user.current`` again. The OAuth server's ``app.info`` (``GET {oauth}/rest/app.info/?auth=``) answers
+``client_id``, ``user_id``, ``scope`` and ``install{member_id, domain, client_endpoint, version, status}`` (b24restdocs
+settings/cloud-and-on-premise/security-recommendations.md; protocol §2): it names the user behind the token. The
+portal's ``user.current`` answers ``ID``, ``NAME``, ``LAST_NAME``, ``EMAIL`` (with ``user_basic``), ...
+(api-reference/user/user-current.md, user-scope.md) and ``user.admin`` ``true|false``; the portal's own
+``app.info`` ``ID``, ``VERSION``, ``STATUS``, ``PAYMENT_EXPIRED``, ``DAYS``, ``LICENSE``, ``LICENSE_FAMILY``
+(api-reference/common/system/app-info.md). The user's part is kept here: Redis through Flask-Caching when
 REDIS_URL is set, a small table otherwise. All of a portal's users are read in one go, before the OAuth server
-has answered: the entry is believed only once the verification names this member_id and this user_id.
+has answered: an entry is believed only once the verification names this member_id and this user_id.
 """
 
 from __future__ import annotations
@@ -50,10 +53,11 @@ class PortalUsers:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
-    def get(self, user_id: int, fresh_after: datetime | None = None) -> dict[str, Any] | None:
-        """What the portal said of ``user_id``, unless remembered before ``fresh_after`` (an uninstall)."""
+    def get(self, user_id: int, scope: str, fresh_after: datetime | None = None) -> dict[str, Any] | None:
+        """What the portal said of ``user_id`` to a token of ``scope``, unless remembered before ``fresh_after``
+        (an uninstall). Another scope is asked again: ``user_brief`` reveals no EMAIL (user-scope.md)."""
         hit = self.entries.get(user_id)
-        if hit is None or (fresh_after is not None and hit[0] <= fresh_after):
+        if hit is None or (fresh_after is not None and hit[0] <= fresh_after) or hit[1].get("scope") != scope:
             return None
         return hit[1]
 
@@ -85,13 +89,14 @@ def known_users(member_id: str) -> PortalUsers:
     return PortalUsers(member_id, {uid: (at, facts) for uid, at, facts in rows})
 
 
-def remember(users: PortalUsers, user_id: int, user: dict[str, Any], admin: bool | None) -> bool:
+def remember(users: PortalUsers, user_id: int, scope: str, user: dict[str, Any], admin: bool | None) -> bool:
     """Keep what the portal said of ``user_id``. True when the row went into the request's session (the caller
     commits it); with Redis it is written at once. Another portal's user 1 is another key: member_id is in it."""
     if _ttl() <= 0:
         return False
     facts = {name: str(user.get(name) or "")[:255] for name in KEPT_FIELDS}
     facts["admin"] = admin
+    facts["scope"] = scope  # what the token that asked could see
     now = utcnow()
     users.entries[user_id] = (now, facts)
     if _uses_redis():

@@ -82,7 +82,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     if portal is None:
         raise PortalNotRegistered(translate("err_not_registered", frame.ui_lang), "not_installed")
     users = opening.users if opening.users is not None else known_users(portal.member_id)
-    known = users.get(frame.user_id, portal.revoked_at)
+    known = users.get(frame.user_id, frame.scope, portal.revoked_at)
     user: dict[str, Any] = {}
     admin: bool | None = None  # unknown until the portal says
     app_info: dict[str, Any] = {}
@@ -98,7 +98,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
             admin = answer.get("admin") in (True, "true", "Y", 1)
             app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
             if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
-                remembered = remember(users, frame.user_id, user, admin)
+                remembered = remember(users, frame.user_id, frame.scope, user, admin)
         except (PortalCallFailed, TokenRefused) as exc:
             # The form still opens: the user types what the portal could not tell us.
             reached = False
