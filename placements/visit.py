@@ -59,10 +59,12 @@ class Opening:
         """Called by verify_frame before it asks the OAuth server. A portal with users remembered is not asked
         ahead: most likely this user is one of them, and then the open costs the verification alone."""
         self.users = known_users(portal.member_id)
-        if self.users or not portal.client_endpoint or portal.status != "active":
+        if not portal.client_endpoint or portal.status != "active":
             return None
         portal_id = portal.id
-        self.question = PortalQuestion(_batch)
+        # With users of the portal remembered, only the portal's app.info is asked (payment and licence change
+        # any day and only it says so); user.current and user.admin are asked when the user is not among them.
+        self.question = PortalQuestion(_app_only if self.users else _batch)
         self.question.send(portal.client_endpoint, auth_id, portal_id=portal_id, member_id=portal.member_id,
                            oauth=OAuthServer.for_endpoint(portal.server_endpoint),
                            on_overload=lambda: mark_overloaded(portal_id))
@@ -90,9 +92,18 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     remembered = False
     if known is not None:
         user, admin = known, known.get("admin")
+        try:
+            app_info = _portal_app_info(frame, portal, opening.question)
+            reached = True
+        except (PortalCallFailed, TokenRefused) as exc:
+            reached = False
+            log.warning("support placement: portal %s did not answer app.info (%s)", portal.member_id, exc.code)
     else:
         try:
-            answer = _who_is_asking(frame, portal, opening.question)
+            batch_ahead = opening.question if not opening.users else None
+            if opening.question is not None and batch_ahead is None:
+                opening.question.drop()  # app.info alone was asked ahead: this user needs the whole batch
+            answer = _who_is_asking(frame, portal, batch_ahead)
             reached = True
             user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
             admin = answer.get("admin") in (True, "true", "Y", 1)
@@ -151,6 +162,19 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
 
 def _batch(client: PortalClient) -> dict[str, Any]:
     return client.batch(WHO_IS_ASKING)["result"]
+
+
+def _app_only(client: PortalClient) -> dict[str, Any]:
+    return {"app": client.call("app.info")}
+
+
+def _portal_app_info(frame: Frame, portal: Portal, question: PortalQuestion | None) -> dict[str, Any]:
+    """The portal's app.info, asked ahead when the OAuth server vouched for its endpoint, else asked now."""
+    if question is not None and question.vouched:
+        answer = question.answer()
+    else:
+        answer = _app_only(client_for_frame(portal, frame))
+    return answer.get("app") if isinstance(answer.get("app"), dict) else {}
 
 
 def _who_is_asking(frame: Frame, portal: Portal, question: PortalQuestion | None) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def point_registry_at(app, portal, endpoint: str) -> None:
         db.session.commit()
 
 
-def test_an_open_with_the_user_known_makes_one_call_the_verification(user_cache, app, sandbox):
+def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_app_info(user_cache, app, sandbox):
     portal = installed_portal(sandbox, "acme")
     first = open_support(sandbox, portal)  # nobody of acme known yet: verification and batch, side by side
     assert text_of(first, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
@@ -81,7 +81,8 @@ def test_an_open_with_the_user_known_makes_one_call_the_verification(user_cache,
     before = len(sandbox.state.calls)
     again = open_support(sandbox, portal)  # a fresh AUTH_ID, as every frame the platform renders brings
 
-    assert platform_calls(sandbox, before) == ["oauth.app_info:app.info"]
+    # No user.current, no user.admin: the verification and, side by side, the portal's app.info (payment, licence).
+    assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
     assert text_of(again, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
 
 
