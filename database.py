@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -41,3 +43,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def changed() -> bool:
+    """Whether the request's session holds anything to write (a value set to what it was is no change)."""
+    session = db.session
+    return bool(session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty))
+
+
+@contextmanager
+def keeping_loaded() -> Iterator[None]:
+    """Commits inside the block leave the session's rows loaded: the request goes on to show what it just wrote,
+    and SQLAlchemy's default (expire everything on commit) would reload each row with a query of its own."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = keep
+
+
+def commit_keeping_loaded() -> None:
+    with keeping_loaded():
+        db.session.commit()

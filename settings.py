@@ -29,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "B24_MAX_RETRIES": 3,
     "B24_RETRY_BASE_DELAY": 0.5,
     "B24_OPERATION_WAIT_MAX": 30.0,  # OPERATION_TIME_LIMIT: wait for the named reset if it is this close, else fail
+    # Who a portal's user is (user.current, user.admin), remembered per (member_id, user_id) so an open with a
+    # fresh AUTH_ID asks only the OAuth server; 0: ask the portal on every open (b24/users.py).
+    "USER_CACHE_SECONDS": 300,
+    "REDIS_URL": "",  # set: the user cache lives in Redis (Flask-Caching), shared by every worker; empty: the database
+    # Database connections older than this are replaced at check-out (instead of a pre-ping on every check-out).
+    "DB_POOL_RECYCLE_SECONDS": 1800,
     "REST_LOG_DAYS": 7,  # the REST call log is kept this long (the marketplace asks for at least 3 days)
     "TOKEN_RENEW_DAYS": 30,  # `flask portals renew` refreshes tokens not refreshed for this many days
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
@@ -151,7 +157,11 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if url.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        # No pool_pre_ping: it costs a round trip ("SELECT 1") on every check-out. pool_recycle retires a
+        # connection before a server, proxy or firewall idle timeout can cut it; one cut anyway (a database
+        # restart) fails that one statement, and SQLAlchemy then invalidates the whole pool, so the next request
+        # connects afresh (docs.sqlalchemy.org core/pooling.html, "Dealing with Disconnects").
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": int(app.config["DB_POOL_RECYCLE_SECONDS"])})
     app.config["ATTACHMENT_DIR"] = app.config["ATTACHMENT_DIR"] or str(instance / "attachments")
     app.config["MAX_CONTENT_LENGTH"] = None  # uploads are streamed and limited per file by the attachment store
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")

@@ -8,7 +8,9 @@ from errors import machine_paths
 
 
 def init_app(app: Flask) -> None:
-    from b24 import calls, models  # noqa: F401  (tables)
+    from b24 import calls, models, users  # noqa: F401  (tables)
+
+    users.init_app(app)
     from b24.scopes import check
 
     # A placement outside the declared scopes would be refused by every portal: say so before serving.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import after_this_request, current_app, g, has_request_context
+from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from sqlalchemy import ForeignKey, Index, String, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,8 +40,22 @@ def record_call(*, portal_id: int | None, member_id: str | None, method: str, ht
     browser (one short transaction per request, off the page's time); elsewhere (CLI, workers) at once."""
     row = {"portal_id": portal_id, "member_id": member_id, "method": method[:128], "http_status": http_status,
            "error_code": (error_code or None) and error_code[:64], "duration_ms": duration_ms, "at": utcnow()}
+    sink = g.get("rest_call_sink") if has_app_context() else None
+    if sink is not None:  # a call made off the request's thread (b24.ahead): the request logs it, or the thread
+        sink.append(row)
+        return
     if not has_request_context():
         _write([row])
+        return
+    record_rows([row])
+
+
+def record_rows(rows: list[dict]) -> None:
+    """Rows gathered elsewhere (b24.ahead), logged with this request's own after the answer has gone."""
+    if not rows:
+        return
+    if not has_request_context():
+        _write(rows)
         return
     pending = g.setdefault("rest_calls", [])
     if not pending:
@@ -54,7 +68,7 @@ def record_call(*, portal_id: int | None, member_id: str | None, method: str, ht
                     _write(pending)
             response.call_on_close(flush)
             return response
-    pending.append(row)
+    pending.extend(rows)
 
 
 def _write(rows: list[dict]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from flask import Request
 from sqlalchemy import select
 
 from b24 import sdk
+from b24.ahead import PortalQuestion
 from b24.domains import normalise_domain
 from b24.errors import BadFrameRequest, RequestRefused
 from b24.inputs import MAX_OPTIONS_BYTES, bounded_int, json_object, single
@@ -50,6 +52,7 @@ class Frame(_Posted):
     app_version: int
     app_status: str
     oauth: OAuthServer = field(repr=False)
+    portal: Portal | None = field(default=None, repr=False)  # the registry's row, read once for the request
 
     @property
     def ui_lang(self) -> str:
@@ -94,16 +97,32 @@ def parse_placement_options(raw: str | None) -> dict[str, Any]:
 _vouchers: TokenMemo[sdk.AppInfo] = TokenMemo()
 
 
-def verify_frame(request: Request, *, installing: bool = False) -> Frame:
+def verify_frame(request: Request, *, installing: bool = False,
+                 ahead: Callable[[Portal, str], PortalQuestion | None] | None = None) -> Frame:
     """Read a frame request and have the OAuth server confirm it, or raise BadFrameRequest/RequestRefused.
 
     The portal's row is read on every frame (one indexed query), so a block or an uninstall applies at once in
     every worker: a blocked portal gets PortalBlocked, an uninstalled one PortalUninstalled (except on the
     installer, which is how it comes back), and a verdict cached before the uninstall is asked again.
+    ``ahead(portal, auth_id)`` may put a question to the portal's stored endpoint meanwhile (b24.ahead): it is
+    vouched for only when every check below holds and the OAuth server names that endpoint.
     """
     posted = read_frame(request)
     portal = db.session.execute(select(Portal).where(Portal.member_id == posted.member_id)).scalar_one_or_none()
     oauth = OAuthServer.for_endpoint(posted.server_endpoint)
+    question = ahead(portal, posted.auth_id) if ahead and portal is not None else None
+    try:
+        frame = _confirmed(posted, portal, oauth, installing)
+    except Exception:
+        if question is not None:
+            question.drop()  # refused, or never confirmed: the portal's answer is not read
+        raise
+    if question is not None:
+        question.vouch(frame.client_endpoint)
+    return frame
+
+
+def _confirmed(posted: _Posted, portal: Portal | None, oauth: OAuthServer, installing: bool) -> Frame:
     info = _vouched(oauth, posted.auth_id, posted.auth_expires, portal.revoked_at if portal else None)
     install = info.install
     if install.member_id != posted.member_id:
@@ -121,6 +140,7 @@ def verify_frame(request: Request, *, installing: bool = False) -> Frame:
         app_version=install.version,
         app_status=install.status.value,
         oauth=oauth,
+        portal=portal,
     )
 
 

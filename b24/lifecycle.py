@@ -70,7 +70,7 @@ def install(frame: Frame) -> Portal:
 
 def touch(frame: Frame) -> Portal | None:
     """A verified frame request is fresh news of the portal: its domain, version and that it is alive."""
-    portal = portal_by_member(frame.member_id)
+    portal = frame.portal or portal_by_member(frame.member_id)  # verify_frame read the row already
     if portal is None:
         return None
     apply_domain(portal, frame.domain, frame.client_endpoint)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import db, utcnow
-from sealed import SealedText
+from sealed import Sealed, keep_key_on_load
 
 PORTAL_STATUSES = ("new", "active", "uninstalled", "blocked")
 APP_STATUSES = {"F": "free", "D": "demo", "T": "trial", "P": "paid", "L": "local", "S": "subscription"}
@@ -34,9 +34,13 @@ class Portal(db.Model):
     language: Mapped[str | None] = mapped_column(String(8))
     scope: Mapped[str | None] = mapped_column(String(512))
     # Proof of origin for events (protocol §2); never shown anywhere.
-    application_token: Mapped[str | None] = mapped_column(SealedText)
-    access_token: Mapped[str | None] = mapped_column(SealedText)
-    refresh_token: Mapped[str | None] = mapped_column(SealedText)
+    # Encrypted at rest (sealed.Sealed): decrypted only when read, so list pages decrypt nothing.
+    sealed_application_token: Mapped[str | None] = mapped_column("application_token", Text)
+    sealed_access_token: Mapped[str | None] = mapped_column("access_token", Text)
+    sealed_refresh_token: Mapped[str | None] = mapped_column("refresh_token", Text)
+    application_token = Sealed("sealed_application_token")
+    access_token = Sealed("sealed_access_token")
+    refresh_token = Sealed("sealed_refresh_token")
     token_expires_at: Mapped[datetime | None]
     token_refreshed_at: Mapped[datetime | None]
     token_failed_at: Mapped[datetime | None]
@@ -104,6 +108,9 @@ class Portal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Portal {self.member_id} {self.domain} {self.status}>"
+
+
+keep_key_on_load(Portal)
 
 
 class PortalEvent(db.Model):

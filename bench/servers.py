@@ -81,6 +81,24 @@ class Gunicorn(_Process):
         raise RuntimeError(f"gunicorn did not answer /healthz in {timeout} s:\n{self.output()[-3000:]}")
 
 
+    def worker_pids(self) -> list[int]:
+        """The master's children: the workers, which serve every request."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(child) for child in children]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every worker so far (/proc/<pid>/stat utime and stime, all its threads)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker recycled meanwhile
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        return total / tick
+
     def __enter__(self) -> Gunicorn:
         return self.start()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -51,6 +52,31 @@ def database() -> Iterator[tuple[str, str]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _redis() -> bool:
+    """Production shares the user cache through Redis; the benchmark does too when one answers."""
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def seed(url: str, portals: int) -> None:
+    """``portals`` portals (and a few tickets) in bulk, before the sandbox's portals are installed after them."""
+    from app import create_app
+    from bench import scale_data
+    from database import db, utcnow
+
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        scale_data.generate(portals, max(1000, portals // 10), utcnow())
+        db.engine.dispose()
+
+
 def create_tables(url: str) -> None:
     from app import create_app
     from database import db
@@ -64,7 +90,7 @@ def create_tables(url: str) -> None:
 @contextlib.contextmanager
 def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | None = None,
           database_url: str | None = None, wsgi_app: str = "bench.wsgi:app", gunicorn_port: int | None = None,
-          public_url: str | None = None) -> Iterator[Setup]:
+          public_url: str | None = None, seed_portals: int = 0, rtt_ms: float = 0) -> Iterator[Setup]:
     """gunicorn serving ``wsgi_app`` over a database (a fresh one unless given), a sandbox Bitrix24 on loopback,
     and ``portals`` portals installed through it. ``public_url``: a proxy in front, which portals then call."""
     from sandbox import create_sandbox_app
@@ -75,6 +101,8 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
         if database_url else None
     with given or database() as (url, kind):
         create_tables(url)
+        if seed_portals:
+            seed(url, seed_portals)
         state = SandboxState("http://127.0.0.1", CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1")
         state.bucket_size = 10**9  # the benchmark measures the app, not the platform's 2-a-second REST limit
         server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
@@ -84,7 +112,12 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
         env = {
             "DATABASE_URL": url, "B24_CLIENT_ID": CLIENT_ID, "B24_CLIENT_SECRET": CLIENT_SECRET,
             "B24_OAUTH_URL": state.base_url, "B24_TRUSTED_OAUTH_URLS": "", "SECRET_KEY": "bench-secret-key",
-            "LOG_LEVEL": "WARNING", "RATE_LIMITS_OFF": "1",
+            # Logging and rate limits as in production: the JSON request log at INFO, both submission windows
+            # counted on every filing (only their ceilings are raised, so the benchmark's users are not refused).
+            "LOG_LEVEL": "INFO", "RATE_LIMIT_SUBMISSIONS_PER_PORTAL": "1000000",
+            "RATE_LIMIT_SUBMISSIONS_PER_USER": "1000000", "GUNICORN_MAX_REQUESTS": "1000000",
+            "BENCH_SANDBOX_URL": state.base_url, "BENCH_STATS_DIR": tempfile.mkdtemp(prefix="bench-stats-"),
+            **({"REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:"} if _redis() else {}),
             **(extra_env or {}),
         }
         gunicorn = Gunicorn(env, workers=workers, threads=threads, wsgi_app=wsgi_app, port=gunicorn_port)
@@ -99,6 +132,7 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
                     if response.status_code != 200:
                         raise RuntimeError(f"install failed: {response.status_code} {response.text[:300]}")
                     setup.portals.append(portal)
+                state.rtt_ms = rtt_ms  # installed on loopback time; measured at the internet's
                 yield setup
         finally:
             server.shutdown()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from b24.models import Portal
 from contracts.models import Contract, Operator
 from database import db, utcnow
+from process_cache import cached_per_process
 from settings import csv
 
 
@@ -70,6 +71,7 @@ def eligibility(portal: Portal, operator_code: str | None = None, reached_now: b
     )
 
 
+@cached_per_process(10, forget_on_write=(Operator,))
 def recommended_operators() -> list[RecommendedOperator]:
     """The vendor's recommended operators from the Operator table, else from setting RECOMMENDED_OPERATORS."""
     rows = db.session.execute(select(Operator).order_by(Operator.name)).scalars().all()

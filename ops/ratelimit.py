@@ -1,7 +1,7 @@
 """Rate limits counted in the database, so every gunicorn worker and app server shares one count.
 
-A fixed window per key: cheap (one upsert per check), and at worst lets ``2 * limit`` through across a
-window edge, which is fine for abuse control. Refusals are 429 with Retry-After.
+A fixed window per key: cheap (one upsert for all the windows a request counts in), and at worst lets
+``2 * limit`` through across a window edge, which is fine for abuse control. Refusals are 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from database import db, utcnow
 from i18n import label
-from ops.models import RateLimitWindow, upsert_add
+from ops.models import RateLimitWindow
 
 
 class RateLimited(TooManyRequests):
@@ -33,18 +33,41 @@ class RateLimited(TooManyRequests):
 
 def hit(name: str, subject: str, limit: int, per: int) -> tuple[int, int]:
     """Count one request for ``subject`` under ``name``; returns (hits in this window, seconds left)."""
+    return hit_many([(name, subject, per)])[0]
+
+
+def hit_many(counts: list[tuple[str, str, int]]) -> list[tuple[int, int]]:
+    """Count one request in each ``(name, subject, per)`` window with ONE statement (a multi-row upsert with
+    RETURNING, PostgreSQL and SQLite 3.35+); returns (hits, seconds left) for each, in order."""
     now = time.time()
-    window = int(now // per)
-    left = math.ceil((window + 1) * per - now)
-    key = f"{name}:{subject}:{window}"[:255]
+    rows, lefts = [], []
+    for name, subject, per in counts:
+        window = int(now // per)
+        left = math.ceil((window + 1) * per - now)
+        rows.append({"key": f"{name}:{subject}:{window}"[:255], "hits": 1,
+                     "expires_at": utcnow() + timedelta(seconds=left)})
+        lefts.append(left)
     table = RateLimitWindow.__table__
     # Its own short transaction: the count must stick even when the request's work is rolled back,
     # and no row lock may be held for the rest of the request.
     with db.engine.begin() as conn:
-        hits = upsert_add(conn, table, {"key": key}, "hits", 1, expires_at=utcnow() + timedelta(seconds=left))
-        if hits == 1:  # first hit of a new window: sweep windows that have ended
+        insert = _dialect_insert(conn)
+        statement = insert(table).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"], set_={"hits": table.c.hits + 1}
+        ).returning(table.c.key, table.c.hits)
+        hits = dict(conn.execute(statement).all())
+        if any(hits[row["key"]] == 1 for row in rows):  # first hit of a new window: sweep windows that have ended
             conn.execute(delete(table).where(table.c.expires_at < utcnow()))
-    return hits, left
+    return [(int(hits[row["key"]]), left) for row, left in zip(rows, lefts, strict=True)]
+
+
+def _dialect_insert(conn):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def check(name: str, subject: str | None, limit: int, per: int, message: str | None = None) -> None:
@@ -52,12 +75,20 @@ def check(name: str, subject: str | None, limit: int, per: int, message: str | N
 
     ``message`` is an i18n key taking ``limit``, ``span`` and ``left``.
     """
-    if subject is None or limit <= 0 or current_app.config.get("RATE_LIMITS_OFF"):
+    check_many([(name, subject, limit, per, message)])
+
+
+def check_many(limits: list[tuple[str, str | None, int, int, str | None]]) -> None:
+    """Several ``(name, subject, limit, per, message)`` limits counted in one statement; the first one over its
+    limit is raised."""
+    live = [item for item in limits if item[1] is not None and item[2] > 0]
+    if not live or current_app.config.get("RATE_LIMITS_OFF"):
         return
-    hits, left = hit(name, subject, limit, per)
-    if hits > limit:
-        text = label(message or "rate_limited", limit=limit, span=_span(per), left=left)
-        raise RateLimited(text, left)
+    counted = hit_many([(name, subject, per) for name, subject, _limit, per, _message in live])
+    for (_name, _subject, limit, per, message), (hits, left) in zip(live, counted, strict=True):
+        if hits > limit:
+            text = label(message or "rate_limited", limit=limit, span=_span(per), left=left)
+            raise RateLimited(text, left)
 
 
 def rate_limit(
@@ -86,10 +117,11 @@ def limit_submission(member_id: str, user_id: int | str | None) -> None:
     """The submission limits: per portal and per user of that portal (settings RATE_LIMIT_SUBMISSIONS_*)."""
     config = current_app.config
     per = int(config["RATE_LIMIT_SUBMISSIONS_WINDOW"])
-    check("submit-portal", member_id, int(config["RATE_LIMIT_SUBMISSIONS_PER_PORTAL"]), per, "rate_limited_portal")
-    if user_id is not None:
-        check("submit-user", f"{member_id}:{user_id}", int(config["RATE_LIMIT_SUBMISSIONS_PER_USER"]), per,
-              "rate_limited_user")
+    check_many([
+        ("submit-portal", member_id, int(config["RATE_LIMIT_SUBMISSIONS_PER_PORTAL"]), per, "rate_limited_portal"),
+        ("submit-user", None if user_id is None else f"{member_id}:{user_id}",
+         int(config["RATE_LIMIT_SUBMISSIONS_PER_USER"]), per, "rate_limited_user"),
+    ])
 
 
 def by_remote_addr(req: Request) -> str | None:

@@ -111,6 +111,8 @@ def _still_serving(visitor: Visitor, issued_at: datetime) -> None:
     portal = db.session.get(Portal, visitor.portal_id)
     if portal is None or portal.member_id != visitor.member_id:
         raise FrameTokenRefused("err_token_invalid", visitor.lang)
+    # The session's identity map holds rows weakly: kept here, the view's own get() of it costs no query.
+    g.visitor_portal = portal
     if portal.revoked_at is not None and issued_at <= portal.revoked_at:
         raise FrameTokenRefused("err_token_revoked", visitor.lang)
     refuse_unless_serving(portal, visitor.lang)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
-from b24.frames import verify_frame
-from b24.lifecycle import portal_by_member
 from placements import frame_tokens
-from placements.visit import open_visit
+from placements.visit import open_visit, verify_opening
 
 bp = Blueprint("home", __name__)
 
@@ -20,12 +18,12 @@ def outside_bitrix24():
 
 @bp.post("/")
 def home():
-    frame = verify_frame(request)
+    frame, opening = verify_opening(request)
     g.lang = frame.ui_lang
-    portal = portal_by_member(frame.member_id)
+    portal = frame.portal
     view_token = None
     if portal is not None:
-        visit = open_visit(frame, request)  # records the frame's news (lifecycle.touch) and commits
+        visit = open_visit(frame, opening)  # records the frame's news (lifecycle.touch) and commits
         portal, view_token = visit.portal, frame_tokens.issue(visit.visitor, frame_tokens.VIEW)
     return render_template(
         "placements/home.html", frame=frame, portal=portal, view_token=view_token, lang=frame.ui_lang

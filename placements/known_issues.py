@@ -8,6 +8,7 @@ the iframe has no cookies, and the token names the portal and user the OAuth ser
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
@@ -17,7 +18,9 @@ from b24.models import Portal
 from database import db
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
+from process_cache import cached_per_process
 from releases import following, known_issues, search
+from releases.models import KnownIssue, Release
 from tickets import queries
 
 bp = Blueprint("known_issues_frame", __name__, url_prefix="/placements/known-issues")
@@ -119,17 +122,31 @@ def reopen(number: str):
     return _answer_update(number, "reopen")
 
 
+@dataclass(frozen=True)
+class IssueLink:
+    """What the form's list of known issues shows of one (kept per process, so no session row)."""
+
+    id: int
+    title: str
+
+
+@cached_per_process(10, forget_on_write=(KnownIssue, Release))
+def _issue_links(version: int | None) -> list[IssueLink]:
+    """The published issues affecting ``version``: the same for every portal on it, so kept a few seconds."""
+    return [IssueLink(issue.id, issue.title) for issue in search.published_for(version)]
+
+
 def support_knowledge(visitor: Visitor) -> dict[str, Any]:
     """What the Support form shows beside it: the update banner, fixes to confirm, the portal's known issues."""
     portal = db.session.get(Portal, visitor.portal_id)
     if portal is None:
         return {"newer": [], "awaiting": [], "issues": [], "version": None}
-    awaiting = following.awaiting_confirmation(portal)
+    newer, awaiting = following.pending_fixes(portal)  # one query for both
     return {
         "version": portal.app_version,
-        "newer": following.newer_fixes(portal),
+        "newer": newer,
         # Each button is a one-time form; a fresh token per button so confirming one leaves the others usable.
         "awaiting": [(fix, frame_tokens.issue(visitor, FORM), frame_tokens.issue(visitor, FORM)) for fix in awaiting],
-        "issues": search.published_for(portal.app_version),
+        "issues": _issue_links(portal.app_version),
         "slug": known_issues.slug,
     }

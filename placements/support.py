@@ -12,16 +12,15 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
-from b24.frames import verify_frame
 from b24.models import Portal
 from contracts.eligibility import eligibility, recommended_operators
-from database import db
+from database import db, keeping_loaded
 from delivery.log import delivery_log
 from ops.ratelimit import limit_submission
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from placements.uploads import AFTER_VIDEO, UPLOAD_FIELD, attached_uploads, claimed_uploads, read_submission
-from placements.visit import open_visit
+from placements.visit import open_visit, verify_opening
 from redactor import redact_url
 from tickets import queries
 from tickets.attachments import accept_attribute, send_attachment
@@ -51,9 +50,9 @@ def _private(response):
 @bp.post("")
 def open_placement():
     """The placement handler bound at install: verify the frame, learn who is asking, show the form."""
-    frame = verify_frame(request)
+    frame, opening = verify_opening(request)  # the OAuth server and, meanwhile, the portal (b24.ahead)
     g.lang = frame.ui_lang
-    visit = open_visit(frame, request)
+    visit = open_visit(frame, opening)
     return render_form(visit.visitor, visit.portal, reached=visit.reached)
 
 
@@ -82,7 +81,8 @@ def submit():
         fields, uploads = read_submission(request)
         frame_tokens.spend(visitor)
         uploads += claimed_uploads(visitor, fields)
-        ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
+        with keeping_loaded():  # the redirect needs only the new ticket's number: no reload after the commit
+            ticket = file_ticket(portal, _snapshot(visitor, fields), fields, uploads)
     except FilingRejected as rejected:
         typed = fields or rejected.fields
         return render_form(visitor, portal, values=typed, rejected=rejected, token=request.args["f"])

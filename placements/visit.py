@@ -12,15 +12,17 @@ from typing import Any
 
 from flask import Request, current_app
 
+from b24.ahead import PortalQuestion
 from b24.errors import B24Error, PortalCallFailed, TokenRefused
-from b24.frames import Frame
+from b24.frames import Frame, verify_frame
 from b24.lifecycle import set_version, touch
-from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
+from b24.oauth import OAuthServer
 from b24.payments import confirm_paid, record_payment
 from b24.rest import PortalClient
-from b24.tokens import client_for_frame, heal_from_frame
-from database import db, utcnow
+from b24.tokens import client_for_frame, heal_from_frame, mark_overloaded
+from b24.users import PortalUsers, known_users, remember
+from database import changed, commit_keeping_loaded, utcnow
 from i18n import gettext_in
 from placements.frame_tokens import Visitor
 from redactor import redact_url, redact_value
@@ -41,38 +43,89 @@ class PortalNotRegistered(B24Error):
 class Visit:
     portal: Portal
     visitor: Visitor
-    reached: bool  # the portal answered our REST call just now
+    reached: bool | None  # the portal answered our REST call just now; None: not asked (the user was known)
 
 
-def open_visit(frame: Frame, request: Request) -> Visit:
-    """One batch call to the portal, the registry refreshed from it, and the context snapshot for the ticket."""
+class Opening:
+    """One open of the placement: the portal's remembered users, read before the verification, and the question
+    to the portal sent meanwhile when none of them is known (b24.ahead: used only if the verification vouches)."""
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.users: PortalUsers | None = None
+        self.question: PortalQuestion[dict[str, Any]] | None = None
+
+    def ahead(self, portal: Portal, auth_id: str) -> PortalQuestion | None:
+        """Called by verify_frame before it asks the OAuth server. A portal with users remembered is not asked
+        ahead: most likely this user is one of them, and then the open costs the verification alone."""
+        self.users = known_users(portal.member_id)
+        if not portal.client_endpoint or portal.status != "active":
+            return None
+        portal_id = portal.id
+        # With users of the portal remembered, only the portal's app.info is asked (payment and licence change
+        # any day and only it says so); user.current and user.admin are asked when the user is not among them.
+        self.question = PortalQuestion(_app_only if self.users else _batch)
+        self.question.send(portal.client_endpoint, auth_id, portal_id=portal_id, member_id=portal.member_id,
+                           oauth=OAuthServer.for_endpoint(portal.server_endpoint),
+                           on_overload=lambda: mark_overloaded(portal_id))
+        return self.question
+
+
+def verify_opening(request: Request) -> tuple[Frame, Opening]:
+    opening = Opening(request)
+    return verify_frame(request, ahead=opening.ahead), opening
+
+
+def open_visit(frame: Frame, opening: Opening) -> Visit:
+    """Who is asking (remembered, else one batch call to the portal), the registry refreshed from it, and the
+    context snapshot for the ticket. Committed only when something changed."""
+    request = opening.request
     portal = touch(frame)  # domain, version and status as the OAuth server vouched for them
     if portal is None:
         raise PortalNotRegistered(gettext_in(frame.ui_lang,
             "The app is not registered for this portal yet: an administrator must "
             "open it once to finish the installation."), "not_installed")
-    client = client_for_frame(portal, frame)
+    users = opening.users if opening.users is not None else known_users(portal.member_id)
+    known = users.get(frame.user_id, frame.scope, portal.revoked_at)
     user: dict[str, Any] = {}
     admin: bool | None = None  # unknown until the portal says
     app_info: dict[str, Any] = {}
-    reached = True
-    try:
-        answer = _who_is_asking(client, frame, portal)
-        user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
-        admin = answer.get("admin") in (True, "true", "Y", 1)
-        app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
-    except (PortalCallFailed, TokenRefused) as exc:
-        # The form still opens: the user types what the portal could not tell us.
-        reached = False
-        log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
-    _refresh_registry(portal, app_info)
+    reached: bool | None = None
+    remembered = False
+    if known is not None:
+        user, admin = known, known.get("admin")
+        try:
+            app_info = _portal_app_info(frame, portal, opening.question)
+            reached = True
+        except (PortalCallFailed, TokenRefused) as exc:
+            reached = False
+            log.warning("support placement: portal %s did not answer app.info (%s)", portal.member_id, exc.code)
+    else:
+        try:
+            batch_ahead = opening.question if not opening.users else None
+            if opening.question is not None and batch_ahead is None:
+                opening.question.drop()  # app.info alone was asked ahead: this user needs the whole batch
+            answer = _who_is_asking(frame, portal, batch_ahead)
+            reached = True
+            user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
+            admin = answer.get("admin") in (True, "true", "Y", 1)
+            app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
+            if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
+                remembered = remember(users, frame.user_id, frame.scope, user, admin)
+        except (PortalCallFailed, TokenRefused) as exc:
+            # The form still opens: the user types what the portal could not tell us.
+            reached = False
+            log.warning("support placement: portal %s did not answer batch (%s)", portal.member_id, exc.code)
+    if app_info:
+        _refresh_registry(portal, app_info)
     if portal.payment_expired == "Y" or portal.unpaid_at:
         confirm_paid(portal)  # PaymentRequired (the subscription-ended page) if the OAuth server says so
-    if reached:
+    if reached and portal.overloaded_at is not None:
         portal.overloaded_at = None  # the portal's REST answered: any OVERLOAD_LIMIT block was lifted
     if admin:
         heal_from_frame(portal, frame)  # dead stored tokens are replaced by the admin's fresh ones
-    db.session.commit()
+    if remembered or changed():
+        commit_keeping_loaded()  # what the page shows next is what was just written: nothing to reload
 
     name = " ".join(str(user.get(key) or "").strip() for key in ("NAME", "LAST_NAME")).strip()
     email = str(user.get("EMAIL") or "").strip()
@@ -109,15 +162,29 @@ def open_visit(frame: Frame, request: Request) -> Visit:
     return Visit(portal=portal, visitor=visitor, reached=reached)
 
 
-# A repeat open with the same token (the user reopening Support within the hour) asks the portal nothing: the
-# answer is remembered for the token's life, like the OAuth verification.
-_asked: TokenMemo[dict[str, Any]] = TokenMemo()
+def _batch(client: PortalClient) -> dict[str, Any]:
+    return client.batch(WHO_IS_ASKING)["result"]
 
 
-def _who_is_asking(client: PortalClient, frame: Frame, portal: Portal) -> dict[str, Any]:
-    # An answer remembered from before an uninstall is never reused (portal.revoked_at, read this request).
-    return _asked.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
-                      lambda: client.batch(WHO_IS_ASKING)["result"], portal.revoked_at)
+def _app_only(client: PortalClient) -> dict[str, Any]:
+    return {"app": client.call("app.info")}
+
+
+def _portal_app_info(frame: Frame, portal: Portal, question: PortalQuestion | None) -> dict[str, Any]:
+    """The portal's app.info, asked ahead when the OAuth server vouched for its endpoint, else asked now."""
+    if question is not None and question.vouched:
+        answer = question.answer()
+    else:
+        answer = _app_only(client_for_frame(portal, frame))
+    return answer.get("app") if isinstance(answer.get("app"), dict) else {}
+
+
+def _who_is_asking(frame: Frame, portal: Portal, question: PortalQuestion | None) -> dict[str, Any]:
+    """The answer asked ahead when the OAuth server vouched for its endpoint; else asked now, at the endpoint the
+    verification named (the portal moved, or nobody asked ahead)."""
+    if question is not None and question.vouched:
+        return question.answer()
+    return _batch(client_for_frame(portal, frame))
 
 
 def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:

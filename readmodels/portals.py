@@ -19,6 +19,7 @@ from b24.models import PORTAL_STATUSES, Portal
 from contracts.models import Contract
 from database import db, utcnow
 from paging import COUNT_CAP, Page, paginate
+from process_cache import cached_per_process
 from tickets.counts import PortalTicketCount
 
 CONTRACT_STATES = ("active", "expired", "future", "none")
@@ -197,6 +198,7 @@ def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 
         yield from decorate(list(chunk), filters.include_vulnerabilities, today)
 
 
+@cached_per_process(10, forget_on_write=(Portal,))
 def known_versions() -> list[int]:
     """The app versions installed anywhere, for the version filter."""
     return list(db.session.execute(

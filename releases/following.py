@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from b24.models import Portal
 from database import db, utcnow
@@ -64,30 +64,39 @@ class PendingFix:
     version: int
 
 
-def newer_fixes(portal: Portal) -> list[PendingFix]:
-    """Open tickets of the portal that a release newer than the installed one already fixes (the banner)."""
+def _newer(installed: int):
+    return and_(Release.version > installed, Ticket.status.in_(OPEN_STATUSES))
+
+
+_AWAITING = and_(TicketFix.resolved_at.is_not(None), TicketFix.confirmed_at.is_(None),
+                 TicketFix.reopened_at.is_(None), Ticket.status == "resolved")
+
+
+def pending_fixes(portal: Portal) -> tuple[list[PendingFix], list[PendingFix]]:
+    """(newer_fixes, awaiting_confirmation) of the portal in one query: the Support form shows both."""
     installed = portal.app_version or 0
     rows = db.session.execute(
-        select(Ticket.number, Release.label, Release.version)
+        select(Ticket.number, Release.label, Release.version, _newer(installed).label("newer"),
+               _AWAITING.label("awaiting"))
         .join(TicketFix, TicketFix.ticket_id == Ticket.id)
         .join(Release, Release.id == TicketFix.release_id)
-        .where(TicketFix.portal_id == portal.id, Release.version > installed, Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Release.version, Ticket.number)
+        .where(TicketFix.portal_id == portal.id, or_(_newer(installed), _AWAITING))
     ).all()
-    return [PendingFix(*row) for row in rows]
+    newer = sorted((PendingFix(n, label, v) for n, label, v, is_newer, _ in rows if is_newer),
+                   key=lambda fix: (fix.version, fix.number))
+    awaiting = sorted((PendingFix(n, label, v) for n, label, v, _, is_awaiting in rows if is_awaiting),
+                      key=lambda fix: fix.number)
+    return newer, awaiting
+
+
+def newer_fixes(portal: Portal) -> list[PendingFix]:
+    """Open tickets of the portal that a release newer than the installed one already fixes (the banner)."""
+    return pending_fixes(portal)[0]
 
 
 def awaiting_confirmation(portal: Portal) -> list[PendingFix]:
     """Tickets an update resolved that the user has neither confirmed nor reopened."""
-    rows = db.session.execute(
-        select(Ticket.number, Release.label, Release.version)
-        .join(TicketFix, TicketFix.ticket_id == Ticket.id)
-        .join(Release, Release.id == TicketFix.release_id)
-        .where(TicketFix.portal_id == portal.id, TicketFix.resolved_at.is_not(None),
-               TicketFix.confirmed_at.is_(None), TicketFix.reopened_at.is_(None), Ticket.status == "resolved")
-        .order_by(Ticket.number)
-    ).all()
-    return [PendingFix(*row) for row in rows]
+    return pending_fixes(portal)[1]
 
 
 class NotAwaiting(LookupError):

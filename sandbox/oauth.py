@@ -11,6 +11,11 @@ from flask import Blueprint, current_app, jsonify, request
 bp = Blueprint("sandbox_oauth", __name__)
 
 
+@bp.before_request
+def _round_trip():
+    current_app.extensions["sandbox"].travel()  # SANDBOX_RTT_MS: every call pays the network's round trip
+
+
 def _state():
     return current_app.extensions["sandbox"]
 
@@ -57,6 +62,7 @@ def token():
 @bp.get("/rest/app.info/")
 @bp.get("/rest/app.info")
 def app_info():
+    started = time.time()
     state = _state()
     grant = state.grant_for(request.args.get("auth"))
     state.log("oauth.app_info", grant.member_id if grant else None, "app.info", {})
@@ -83,5 +89,10 @@ def app_info():
             },
             "user_id": grant.user_id,
         },
-        time={"start": time.time(), "finish": time.time(), "duration": 0.001},
+        # The full time object every REST answer carries (api-reference/data-types.md#time); b24pysdk's
+        # BitrixTimeResponse requires processing, date_start and date_finish.
+        time={"start": started, "finish": time.time(), "duration": time.time() - started,
+              "processing": time.time() - started,
+              "date_start": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+              "date_finish": datetime.now(UTC).isoformat(timespec="seconds")},
     )

@@ -15,6 +15,11 @@ from sandbox.wire import nest, parse_command
 bp = Blueprint("sandbox_rest", __name__)
 
 
+@bp.before_request
+def _round_trip():
+    current_app.extensions["sandbox"].travel()  # SANDBOX_RTT_MS: every call pays the network's round trip
+
+
 class RestError(Exception):
     def __init__(self, code: str, description: str, status: int):
         self.code, self.description, self.status = code, description, status

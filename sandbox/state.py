@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
@@ -107,6 +108,9 @@ class SandboxState:
         self.calls: list[Call] = []
         self.faults: list[tuple[str, str, int, str | None]] = []  # (member_id, error code, remaining answers)
         self.lock = threading.RLock()
+        # A network's round trip, slept on every call to the OAuth server and the portals' REST (the benchmark
+        # sets it; loopback has none, the internet 100-300 ms): env SANDBOX_RTT_MS, or set the attribute.
+        self.rtt_ms = float(os.environ.get("SANDBOX_RTT_MS") or 0)
 
     # --- portals -----------------------------------------------------------------------------------
 
@@ -220,6 +224,11 @@ class SandboxState:
                         self.faults[index] = (member, code, remaining - 1, only)
                     return code
             return None
+
+    def travel(self) -> None:
+        """One round trip's wait, as a request to Bitrix24 over the internet would have."""
+        if self.rtt_ms > 0:
+            time.sleep(self.rtt_ms / 1000)
 
     # --- the record of calls -----------------------------------------------------------------------
 

@@ -107,3 +107,18 @@ def test_expired_windows_are_swept(app):
         hit("sweep", "new", 10, 1)  # first hit of a new window sweeps the ended ones
         keys = db.session.execute(db.select(RateLimitWindow.key)).scalars().all()
         assert not any(key.startswith("sweep:old:") for key in keys)
+
+
+def test_a_submission_counts_both_of_its_windows_in_one_statement(app):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with app.test_request_context():
+        limit_submission("portal-warm", 1)  # a new window's first hit also sweeps ended windows
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            limit_submission("portal-warm", 1)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 1 and "ON CONFLICT" in statements[0].upper()

@@ -1,0 +1,179 @@
+"""One round trip per open: the portal is asked while the OAuth server verifies, and who a user is is remembered.
+
+Real servers on loopback: the app, the sandbox Bitrix24, and where a test needs one, an impostor "portal" that
+answers every REST call with a made-up user (it stands at the registry's endpoint the app asks ahead).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import redis
+import requests
+from flask import Flask, jsonify
+from sqlalchemy import update
+
+from b24.models import Portal
+from database import db
+from tests.conftest import LiveServer
+from tests.placements.support_pages import installed_portal, open_support, text_of
+
+# What the app may call on the platform while a placement opens.
+PLATFORM_CALLS = ("oauth.app_info", "oauth.token", "rest")
+
+
+def _redis_url() -> str | None:
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+@pytest.fixture(params=["database", "redis"])
+def user_cache(request, app_config) -> str:
+    """Both places the user cache can live: the table (no REDIS_URL) and Redis through Flask-Caching."""
+    if request.param == "redis":
+        url = _redis_url()
+        if url is None:
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        app_config["REDIS_URL"] = url
+        app_config["CACHE_KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}:"  # no other test's entries
+    return request.param
+
+
+@pytest.fixture
+def impostor():
+    """A server that answers every REST call as a portal whose user is Mallory, an administrator."""
+    fake = Flask("impostor")
+    asked: list[str] = []
+
+    @fake.post("/rest/<method>.json")
+    def answer(method: str):
+        asked.append(method)
+        user = {"ID": "1", "NAME": "Mallory", "LAST_NAME": "Impostor", "EMAIL": "mallory@evil.test"}
+        return jsonify(result={"result": {"user": user, "admin": True, "app": {"LICENSE": "forged"}},
+                               "result_error": []}, time={})
+
+    server = LiveServer(fake).start()
+    yield server.url + "/rest/", asked
+    server.stop()
+
+
+def platform_calls(sandbox, since: int) -> list[str]:
+    return [f"{c.kind}:{c.method}" for c in sandbox.state.calls[since:] if c.kind in PLATFORM_CALLS]
+
+
+def point_registry_at(app, portal, endpoint: str) -> None:
+    with app.app_context():
+        db.session.execute(update(Portal).where(Portal.member_id == portal.member_id).values(client_endpoint=endpoint))
+        db.session.commit()
+
+
+def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_app_info(user_cache, app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    first = open_support(sandbox, portal)  # nobody of acme known yet: verification and batch, side by side
+    assert text_of(first, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
+
+    before = len(sandbox.state.calls)
+    again = open_support(sandbox, portal)  # a fresh AUTH_ID, as every frame the platform renders brings
+
+    # No user.current, no user.admin: the verification and, side by side, the portal's app.info (payment, licence).
+    assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
+    assert text_of(again, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
+
+
+def test_the_first_open_asks_the_portal_while_the_oauth_server_verifies(app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    sandbox.state.rtt_ms = 400  # every call to the platform waits this long before it is answered
+    before = len(sandbox.state.calls)
+
+    assert open_support(sandbox, portal).status_code == 200
+
+    calls = {c.kind: c.at for c in sandbox.state.calls[before:] if c.kind in ("oauth.app_info", "rest")}
+    # Logged as each call arrives past its round trip: one after the other they would be 0.4 s apart.
+    assert abs(calls["rest"] - calls["oauth.app_info"]) < 0.2
+
+
+def test_the_user_cache_is_per_portal_another_portals_user_1_is_not_this_ones(user_cache, app, sandbox):
+    acme = installed_portal(sandbox, "acme")
+    beta = sandbox.add_portal("beta", lang="en", admin_name="Boris", admin_last_name="Orlov")
+    assert sandbox.install(beta).status_code == 200
+    assert "Anna Petrova" in text_of(open_support(sandbox, acme), "ctx-user")
+
+    before = len(sandbox.state.calls)
+    page = open_support(sandbox, beta, user=1)
+
+    assert text_of(page, "ctx-user") == "#1 Boris Orlov <boris@beta.bitrix24.test>, administrator"
+    assert "rest:batch" in platform_calls(sandbox, before)  # beta's user 1 was asked for, not taken from acme
+    for portal, name in ((acme, "Anna Petrova"), (beta, "Boris Orlov")):
+        assert name in text_of(open_support(sandbox, portal), "ctx-user")
+
+
+def test_a_known_user_is_per_user_too(user_cache, app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)  # Anna, user 1, is known now
+    before = len(sandbox.state.calls)
+
+    page = open_support(sandbox, portal, user=7)
+
+    assert text_of(page, "ctx-user") == "#7 Ivan Sidorov <ivan@acme.bitrix24.test>, not an administrator"
+    assert "rest:batch" in platform_calls(sandbox, before)
+
+
+def test_an_answer_from_another_endpoint_than_the_oauth_server_names_is_never_used(user_cache, app, sandbox,
+                                                                                   impostor):
+    endpoint, asked = impostor
+    portal = installed_portal(sandbox, "acme")
+    point_registry_at(app, portal, endpoint)  # the registry's endpoint is not the one the OAuth server vouches for
+    before = len(sandbox.state.calls)
+
+    page = open_support(sandbox, portal)
+
+    assert asked == ["batch"]  # the impostor was asked ahead ...
+    assert "Mallory" not in page.text and "forged" not in page.text  # ... and its answer dropped unread
+    assert text_of(page, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
+    assert platform_calls(sandbox, before) == ["oauth.app_info:app.info", "rest:batch"]  # asked again, vouched
+    with app.app_context():
+        row = db.session.query(Portal).filter_by(member_id=portal.member_id).one()
+        assert row.client_endpoint == sandbox.state.client_endpoint(portal)
+        assert row.license != "forged"
+    assert "Anna Petrova" in text_of(open_support(sandbox, portal), "ctx-user")  # and the cache holds Anna
+
+
+def test_an_answer_asked_ahead_is_never_used_when_the_oauth_server_refuses_the_token(user_cache, app, sandbox,
+                                                                                     impostor):
+    endpoint, asked = impostor
+    portal = installed_portal(sandbox, "acme")
+    point_registry_at(app, portal, endpoint)
+    url, form = sandbox.frame(portal, "CRM_DEAL_DETAIL_TOOLBAR", options={"ID": "8061"})
+    form["AUTH_ID"] = "a-token-the-oauth-server-never-issued"
+
+    refused = requests.post(url, data=form, timeout=30)
+
+    assert refused.status_code in (401, 403)
+    deadline = time.monotonic() + 5  # the refusal may come back before the question ahead has even landed
+    while not asked and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert asked == ["batch"]
+    assert "Mallory" not in refused.text
+    point_registry_at(app, portal, sandbox.state.client_endpoint(portal))
+    before = len(sandbox.state.calls)
+    page = open_support(sandbox, portal)  # nothing of Mallory was remembered: Anna is asked for
+    assert text_of(page, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
+    assert "rest:batch" in platform_calls(sandbox, before)
+
+
+def test_a_user_remembered_before_an_uninstall_is_asked_again_after_the_reinstall(user_cache, app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)
+    sandbox.uninstall(portal)
+    assert sandbox.install(portal).status_code == 200
+    before = len(sandbox.state.calls)
+
+    open_support(sandbox, portal)
+
+    assert "rest:batch" in platform_calls(sandbox, before)
