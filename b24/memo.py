@@ -28,6 +28,15 @@ class TokenMemo(Generic[T]):
         self._lock = threading.Lock()
         self._limit = limit
 
+    def peek(self, where: str, token: str, fresh_after: datetime | None = None) -> T | None:
+        """The remembered answer, or None: nothing is fetched."""
+        key = hashlib.sha256(f"{where}|{token}".encode()).hexdigest()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit and hit[0] > time.monotonic() and (fresh_after is None or hit[1] > fresh_after):
+            return hit[2]
+        return None
+
     def get(self, where: str, token: str, lifetime: int, fetch: Callable[[], T],
             fresh_after: datetime | None = None) -> T:
         """The remembered answer, unless it is older than ``fresh_after`` or expired; else ``fetch()``."""

@@ -16,6 +16,7 @@ from b24.ahead import PortalQuestion
 from b24.errors import B24Error, PortalCallFailed, TokenRefused
 from b24.frames import Frame, verify_frame
 from b24.lifecycle import set_version, touch
+from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
 from b24.oauth import OAuthServer
 from b24.payments import confirm_paid, record_payment
@@ -61,6 +62,8 @@ class Opening:
         self.users = known_users(portal.member_id)
         if not portal.client_endpoint or portal.status != "active":
             return None
+        if self.users and _app_infos.peek(portal.client_endpoint, auth_id, portal.revoked_at) is not None:
+            return None  # this token's app.info is remembered: a repeat open asks the portal nothing
         portal_id = portal.id
         # With users of the portal remembered, only the portal's app.info is asked (payment and licence change
         # any day and only it says so); user.current and user.admin are asked when the user is not among them.
@@ -95,7 +98,8 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     if known is not None:
         user, admin = known, known.get("admin")
         try:
-            app_info = _portal_app_info(frame, portal, opening.question)
+            app_info = _app_infos.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
+                                      lambda: _portal_app_info(frame, portal, opening.question), portal.revoked_at)
             reached = True
         except (PortalCallFailed, TokenRefused) as exc:
             reached = False
@@ -110,6 +114,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
             user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
             admin = answer.get("admin") in (True, "true", "Y", 1)
             app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
+            _app_infos.get(frame.client_endpoint, frame.auth_id, frame.auth_expires, lambda: app_info)
             if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
                 remembered = remember(users, frame.user_id, frame.scope, user, admin)
         except (PortalCallFailed, TokenRefused) as exc:
@@ -160,6 +165,12 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
         context=context,
     )
     return Visit(portal=portal, visitor=visitor, reached=reached)
+
+
+# A repeat open with the same token (the user reopening Support within the token's hour) asks the portal
+# nothing: its app.info is remembered for the token's life, like the OAuth verification (b24.frames). A fresh
+# token (each frame the platform renders) asks again, so payment and licence are as fresh as the frame.
+_app_infos: TokenMemo[dict[str, Any]] = TokenMemo()
 
 
 def _batch(client: PortalClient) -> dict[str, Any]:

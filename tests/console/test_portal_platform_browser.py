@@ -51,7 +51,7 @@ def test_console_portal_page_shows_bindings_payment_token_age_standing_and_rest_
     assert "CRM_DEAL_DETAIL_TOOLBAR" in page.locator("#placements-bound").inner_text()
     assert page.locator("#rest-calls tbody tr").count() >= 3
     assert "OVERLOAD_LIMIT" in page.locator("#rest-calls").inner_text()
-    assert ("осталось 9 дн." if lang == "ru" else "9 days left") in page.locator("#payment").inner_text()
+    assert ("осталось 9 дней" if lang == "ru" else "9 days left") in page.locator("#payment").inner_text()
     screenshot(page, f"console-portal-platform-{lang}")
 
 
