@@ -97,8 +97,9 @@ def test_after_a_reload_the_same_file_goes_on_from_where_it_stopped(app, sandbox
     context, page, frame, portal = open_form(app, sandbox, browser, name="reload", lang="en")
     throttle(page, 6 * MB)
     frame.locator("#video").set_input_files(str(path))
-    # Wait until the server holds at least one 8 MB piece, then reload the whole portal page.
-    for _ in range(100):
+    # Wait until the server holds at least one 8 MB piece, then reload the whole portal page (up to 60 s: late in
+    # a full CI run the browser can take longer than 20 s to start the upload; the test passes alone in 9 s).
+    for _ in range(300):
         with app.app_context():
             offset = db.session.execute(db.select(ResumableUpload.offset)).scalar()
         if offset and offset >= 8 * MB:
