@@ -28,29 +28,32 @@ class TokenMemo(Generic[T]):
         self._lock = threading.Lock()
         self._limit = limit
 
+    @staticmethod
+    def _key(where: str, token: str) -> str:
+        return hashlib.sha256(f"{where}|{token}".encode()).hexdigest()  # the token itself is never kept
+
     def peek(self, where: str, token: str, fresh_after: datetime | None = None) -> T | None:
-        """The remembered answer, or None: nothing is fetched."""
-        key = hashlib.sha256(f"{where}|{token}".encode()).hexdigest()
+        """The remembered answer, unless it is older than ``fresh_after`` or expired; None otherwise."""
         with self._lock:
-            hit = self._entries.get(key)
+            hit = self._entries.get(self._key(where, token))
         if hit and hit[0] > time.monotonic() and (fresh_after is None or hit[1] > fresh_after):
             return hit[2]
         return None
 
-    def get(self, where: str, token: str, lifetime: int, fetch: Callable[[], T],
-            fresh_after: datetime | None = None) -> T:
-        """The remembered answer, unless it is older than ``fresh_after`` or expired; else ``fetch()``."""
-        key = hashlib.sha256(f"{where}|{token}".encode()).hexdigest()  # the token itself is never kept
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit and hit[0] > now and (fresh_after is None or hit[1] > fresh_after):
-                return hit[2]
-        fetched_at = utcnow()
-        value = fetch()  # failures raise and are not remembered
+    def put(self, where: str, token: str, lifetime: int, value: T, fetched_at: datetime | None = None) -> None:
         ttl = min(lifetime, current_app.config.get("B24_VERIFY_CACHE_SECONDS", 300))
         with self._lock:
             if len(self._entries) >= self._limit:
                 self._entries.clear()
-            self._entries[key] = (now + ttl, fetched_at, value)
+            self._entries[self._key(where, token)] = (time.monotonic() + ttl, fetched_at or utcnow(), value)
+
+    def get(self, where: str, token: str, lifetime: int, fetch: Callable[[], T],
+            fresh_after: datetime | None = None) -> T:
+        """The remembered answer, unless it is older than ``fresh_after`` or expired; else ``fetch()``."""
+        hit = self.peek(where, token, fresh_after)
+        if hit is not None:
+            return hit
+        fetched_at = utcnow()
+        value = fetch()  # failures raise and are not remembered
+        self.put(where, token, lifetime, value, fetched_at)
         return value

@@ -114,7 +114,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
             user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
             admin = answer.get("admin") in (True, "true", "Y", 1)
             app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
-            _app_infos.get(frame.client_endpoint, frame.auth_id, frame.auth_expires, lambda: app_info)
+            _app_infos.put(frame.client_endpoint, frame.auth_id, frame.auth_expires, app_info)
             if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
                 remembered = remember(users, frame.user_id, frame.scope, user, admin)
         except (PortalCallFailed, TokenRefused) as exc:
