@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from itertools import count
 
 import pytest
+from sqlalchemy import func, select
 
+from b24.calls import RestCall
 from b24.models import Portal
 from console.staff import create_user
 from contracts.models import Contract
@@ -41,6 +44,20 @@ class ConsoleClient:
 
     def post(self, url: str, data: dict | None = None, **kw):
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kw)
+
+
+def wait_for_call(app, portal_id: int, method: str) -> None:
+    """Wait until `method` is in the portal's REST log, which a page's calls reach just after the page is sent.
+    By portal, as the console lists them: the install's user.admin row comes before the portal row exists, so a
+    count by member_id let a page be read before the open's row was written."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if db.session.scalar(select(func.count(RestCall.id)).where(RestCall.portal_id == portal_id,
+                                                                          RestCall.method == method)):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{method} was not logged for portal {portal_id}")
 
 
 @pytest.fixture

@@ -4,16 +4,15 @@ REST standing, and the REST call log (issue 15), for a portal installed through 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from b24 import lifecycle
-from b24.calls import RestCall
 from b24.errors import PortalCallFailed
 from b24.models import Portal
 from database import db
+from tests.console.conftest import wait_for_call
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def test_portal_page_shows_bindings_payment_token_age_and_rest_calls(app, sandbo
     sandbox.send_event(acme, "ONAPPPAYMENT", {"CODE": app.config["B24_CLIENT_ID"], "VERSION": 1, "STATUS": "S",
                                               "PAYMENT_EXPIRED": "N", "DAYS": 14, "LANGUAGE_ID": "en"})
     sandbox.open(acme, "CRM_DEAL_DETAIL_TOOLBAR", options={"ID": "8061"})
-    _wait_for_calls(app, acme.member_id, 2)  # the open's call is logged just after its page is sent
+    wait_for_call(app, acme.row_id, "batch:user.current,user.admin,app.info")  # logged just after the page is sent
 
     html = console.get(f"/console/portals/{acme.row_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
@@ -66,13 +65,3 @@ def test_an_overloaded_portal_is_marked_so_in_the_console(app, sandbox, acme, co
         lifecycle.check_portal(db.session.get(Portal, acme.row_id))
     page = console.get(f"/console/portals/{acme.row_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert _text(page, "standing") == "ok"
-
-
-def _wait_for_calls(app, member_id: str, count: int) -> None:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with app.app_context():
-            if db.session.scalar(select(func.count(RestCall.id)).where(RestCall.member_id == member_id)) >= count:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} REST calls logged")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from b24 import lifecycle
-from b24.calls import RestCall
 from b24.errors import PortalCallFailed
 from b24.models import Portal
 from database import db
 from tests.conftest import screenshot
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import PASSWORD, wait_for_call
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +32,12 @@ def test_console_portal_page_shows_bindings_payment_token_age_standing_and_rest_
     sandbox.send_event(acme, "ONAPPPAYMENT", {"CODE": app.config["B24_CLIENT_ID"], "VERSION": 1, "STATUS": "T",
                                               "PAYMENT_EXPIRED": "N", "DAYS": 9, "LANGUAGE_ID": lang})
     sandbox.open(acme, "CRM_DEAL_DETAIL_TOOLBAR", options={"ID": "8061"})
-    _wait_for_calls(app, acme.member_id, 2)  # the open's call is logged just after its page is sent
-    sandbox.fail_next(acme, "OVERLOAD_LIMIT")
     with app.app_context():
         portal = db.session.execute(select(Portal).where(Portal.member_id == acme.member_id)).scalar_one()
+    wait_for_call(app, portal.id, "batch:user.current,user.admin,app.info")  # logged just after the page is sent
+    sandbox.fail_next(acme, "OVERLOAD_LIMIT")
+    with app.app_context():
+        portal = db.session.get(Portal, portal.id)
         with pytest.raises(PortalCallFailed):
             lifecycle.check_portal(portal)
         portal_id = portal.id
@@ -53,18 +52,6 @@ def test_console_portal_page_shows_bindings_payment_token_age_standing_and_rest_
     assert "OVERLOAD_LIMIT" in page.locator("#rest-calls").inner_text()
     assert ("осталось 9 дней" if lang == "ru" else "9 days left") in page.locator("#payment").inner_text()
     screenshot(page, f"console-portal-platform-{lang}")
-
-
-
-
-def _wait_for_calls(app, member_id: str, count: int) -> None:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with app.app_context():
-            if db.session.scalar(select(func.count(RestCall.id)).where(RestCall.member_id == member_id)) >= count:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} REST calls logged")
 
 
 @pytest.mark.parametrize("lang, unpaid, why", [("ru", "не оплачено", "нет права «user»"),
