@@ -11,6 +11,7 @@ import requests
 from flask import current_app
 
 from b24 import sdk
+from b24.connections import session
 from b24.errors import PaymentRequired, RequestRefused, TokenRefused
 from database import utcnow
 from settings import csv
@@ -74,7 +75,7 @@ class OAuthServer:
     def app_info(self, access_token: str) -> sdk.AppInfo:
         """What the OAuth server knows of a token; RequestRefused when it does not vouch for it."""
         try:
-            response = requests.get(
+            response = session().get(
                 f"{self.base_url}/rest/app.info/", params={"auth": access_token}, timeout=self.timeout
             )
             answer = sdk.parse_answer(response)
@@ -101,7 +102,7 @@ class OAuthServer:
             "refresh_token": refresh_token,
         }
         try:
-            response = requests.get(f"{self.base_url}/oauth/token/", params=params, timeout=self.timeout)
+            response = session().get(f"{self.base_url}/oauth/token/", params=params, timeout=self.timeout)
             return Tokens.from_answer(sdk.parse_answer(response))
         except sdk.errors.BitrixAPIError as exc:
             raise TokenRefused("The OAuth server refused to renew the portal's token.", _code(exc)) from exc

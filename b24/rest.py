@@ -14,6 +14,7 @@ from flask import current_app
 
 from b24 import sdk
 from b24.calls import record_call
+from b24.connections import session
 from b24.errors import PortalCallFailed, TokenRefused
 from b24.oauth import OAuthServer, Tokens
 
@@ -132,7 +133,7 @@ class PortalClient:
         status: int | None = None
         code: str | None = None
         try:
-            response = requests.post(
+            response = session().post(
                 f"{self.client_endpoint}{method}.json",
                 json={**params, "auth": self.access_token},
                 timeout=self.timeout,

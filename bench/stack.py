@@ -5,13 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from werkzeug.serving import make_server
 
 from bench.servers import Gunicorn
 
@@ -95,6 +92,7 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
     and ``portals`` portals installed through it. ``public_url``: a proxy in front, which portals then call."""
     from sandbox import create_sandbox_app
     from sandbox.driver import Sandbox
+    from sandbox.network import SandboxServer
     from sandbox.state import SandboxState
 
     given = contextlib.nullcontext((database_url, "PostgreSQL" if "postgres" in database_url else "SQLite")) \
@@ -105,10 +103,8 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
             seed(url, seed_portals)
         state = SandboxState("http://127.0.0.1", CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1")
         state.bucket_size = 10**9  # the benchmark measures the app, not the platform's 2-a-second REST limit
-        server = make_server("127.0.0.1", 0, create_sandbox_app(state), threaded=True)
-        state.base_url = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
+        server = SandboxServer(create_sandbox_app(state)).start()  # new connections pay their handshakes
+        state.base_url = server.url
         env = {
             "DATABASE_URL": url, "B24_CLIENT_ID": CLIENT_ID, "B24_CLIENT_SECRET": CLIENT_SECRET,
             "B24_OAUTH_URL": state.base_url, "B24_TRUSTED_OAUTH_URLS": "", "SECRET_KEY": "bench-secret-key",
@@ -135,5 +131,4 @@ def stack(workers: int, threads: int, portals: int, extra_env: dict[str, str] | 
                 state.rtt_ms = rtt_ms  # installed on loopback time; measured at the internet's
                 yield setup
         finally:
-            server.shutdown()
-            server.server_close()
+            server.stop()

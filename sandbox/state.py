@@ -16,6 +16,8 @@ ACCESS_LIFETIME = 3600
 # The leaky bucket of every tariff but Enterprise: 50 requests, draining 2 a second [limits.md, "Request Rate Limits"].
 BUCKET_SIZE = 50
 BUCKET_DRAIN_PER_SECOND = 2.0
+# A new HTTPS connection's handshakes before its first request: TCP (one round trip) and TLS 1.3 (one more).
+HANDSHAKE_ROUND_TRIPS = 2
 
 
 def _token() -> str:
@@ -111,6 +113,7 @@ class SandboxState:
         # A network's round trip, slept on every call to the OAuth server and the portals' REST (the benchmark
         # sets it; loopback has none, the internet 100-300 ms): env SANDBOX_RTT_MS, or set the attribute.
         self.rtt_ms = float(os.environ.get("SANDBOX_RTT_MS") or 0)
+        self.connections = 0  # TCP connections opened to this sandbox (sandbox.network): kept-alive ones count once
 
     # --- portals -----------------------------------------------------------------------------------
 
@@ -229,6 +232,14 @@ class SandboxState:
         """One round trip's wait, as a request to Bitrix24 over the internet would have."""
         if self.rtt_ms > 0:
             time.sleep(self.rtt_ms / 1000)
+
+    def handshake(self) -> None:
+        """A new connection's wait before its first request: TCP's handshake and TLS 1.3's, one round trip each,
+        as a connection to a portal or oauth.bitrix.info over HTTPS pays (the sandbox itself speaks plain HTTP)."""
+        with self.lock:
+            self.connections += 1
+        if self.rtt_ms > 0:
+            time.sleep(HANDSHAKE_ROUND_TRIPS * self.rtt_ms / 1000)
 
     # --- the record of calls -----------------------------------------------------------------------
 

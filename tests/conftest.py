@@ -132,13 +132,14 @@ def sandbox(app, live_app):
     """A sandbox Bitrix24 (OAuth server + portals) on its own loopback port; the app trusts it."""
     from sandbox import create_sandbox_app
     from sandbox.driver import Sandbox
+    from sandbox.network import SandboxServer
     from sandbox.state import SandboxState
 
     # The app's registration in the vendor cabinet: exactly the scopes the app declares.
     scopes = app.config["B24_SCOPES"]
     state = SandboxState("http://127.0.0.1", app.config["B24_CLIENT_ID"], app.config["B24_CLIENT_SECRET"], live_app,
                          scopes=scopes)
-    server = LiveServer(create_sandbox_app(state))
+    server = SandboxServer(create_sandbox_app(state))
     state.base_url = server.url
     app.config["B24_OAUTH_URL"] = server.url
     app.config["FRAME_ANCESTORS_EXTRA"] = server.url

@@ -88,6 +88,7 @@ def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_
 
 def test_the_first_open_asks_the_portal_while_the_oauth_server_verifies(app, sandbox):
     portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, installed_portal(sandbox, "beta"))  # connections to the platform are kept from here on
     sandbox.state.rtt_ms = 400  # every call to the platform waits this long before it is answered
     before = len(sandbox.state.calls)
 
@@ -96,6 +97,20 @@ def test_the_first_open_asks_the_portal_while_the_oauth_server_verifies(app, san
     calls = {c.kind: c.at for c in sandbox.state.calls[before:] if c.kind in ("oauth.app_info", "rest")}
     # Logged as each call arrives past its round trip: one after the other they would be 0.4 s apart.
     assert abs(calls["rest"] - calls["oauth.app_info"]) < 0.2
+
+
+def test_opens_reuse_their_connections_to_the_platform_instead_of_a_handshake_per_call(app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)  # the first open may connect: nothing is kept yet
+    before_calls, before_connections = len(sandbox.state.calls), sandbox.state.connections
+
+    for _ in range(5):
+        assert open_support(sandbox, portal).status_code == 200  # each with a fresh AUTH_ID
+
+    calls = platform_calls(sandbox, before_calls)
+    assert len(calls) >= 10  # the verification and the portal's app.info, every time
+    # Over the internet each new connection costs its TCP and TLS handshakes (two round trips) before the call.
+    assert sandbox.state.connections - before_connections <= 1
 
 
 def test_the_user_cache_is_per_portal_another_portals_user_1_is_not_this_ones(user_cache, app, sandbox):
