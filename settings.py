@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     # Database connections older than this are replaced at check-out (instead of a pre-ping on every check-out).
     "DB_POOL_RECYCLE_SECONDS": 1800,
     "REST_LOG_DAYS": 7,  # the REST call log is kept this long (the marketplace asks for at least 3 days)
+    "REST_LOG_FLUSH_SECONDS": 0.25,  # a web worker writes its REST log rows this often, many in one statement
     "TOKEN_RENEW_DAYS": 30,  # `flask portals renew` refreshes tokens not refreshed for this many days
     "SANDBOX": False,  # mount the sandbox portal under /sandbox (development and tests only)
     "B24_JS_URL": "/static/vendor/b24jssdk.min.js",  # @bitrix24/b24jssdk's UMD build, served by the app itself

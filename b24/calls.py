@@ -7,10 +7,13 @@ transaction, so the request's transaction is neither committed early nor held op
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 
-from flask import after_this_request, current_app, g, has_app_context, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import ForeignKey, Index, String, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,39 +39,69 @@ class RestCall(db.Model):
 
 def record_call(*, portal_id: int | None, member_id: str | None, method: str, http_status: int | None,
                 error_code: str | None, duration_ms: int) -> None:
-    """Log one REST request. Inside a web request the rows are written once the answer has gone to the
-    browser (one short transaction per request, off the page's time); elsewhere (CLI, workers) at once."""
+    """Log one REST request. Inside a web request the row joins the process's journal, written a moment later
+    together with the other requests' rows (off the page's time, one statement for many); elsewhere (CLI,
+    workers) at once."""
     row = {"portal_id": portal_id, "member_id": member_id, "method": method[:128], "http_status": http_status,
            "error_code": (error_code or None) and error_code[:64], "duration_ms": duration_ms, "at": utcnow()}
     sink = g.get("rest_call_sink") if has_app_context() else None
     if sink is not None:  # a call made off the request's thread (b24.ahead): the request logs it, or the thread
         sink.append(row)
         return
-    if not has_request_context():
-        _write([row])
-        return
     record_rows([row])
 
 
 def record_rows(rows: list[dict]) -> None:
-    """Rows gathered elsewhere (b24.ahead), logged with this request's own after the answer has gone."""
+    """Rows gathered elsewhere (b24.ahead) too: a web request's go to the journal, anything else's are written."""
     if not rows:
         return
     if not has_request_context():
         _write(rows)
         return
-    pending = g.setdefault("rest_calls", [])
-    if not pending:
-        app = current_app._get_current_object()
+    app = current_app._get_current_object()
+    journal = app.extensions.get("rest_call_journal")
+    if journal is None:
+        journal = app.extensions.setdefault("rest_call_journal", _Journal(app))
+    journal.add(rows)
 
-        @after_this_request
-        def _flush_after_sending(response):
-            def flush() -> None:
-                with app.app_context():
-                    _write(pending)
-            response.call_on_close(flush)
-            return response
-    pending.extend(rows)
+
+class _Journal:
+    """A web process's REST log rows on their way to the table: a short-lived thread writes whatever gathered
+    within REST_LOG_FLUSH_SECONDS in one INSERT, then ends when nothing more came; the rest is written when the
+    process exits. A worker killed outright loses at most that last moment's rows (never a ticket: this is a log)."""
+
+    def __init__(self, app):
+        self._app = app
+        self._rows: list[dict] = []
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def add(self, rows: list[dict]) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_while_rows, name="rest-call-log", daemon=True)
+                self._writer.start()
+
+    def _write_while_rows(self) -> None:
+        delay = self._app.config["REST_LOG_FLUSH_SECONDS"]
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                rows, self._rows = self._rows, []
+                if not rows:
+                    self._writer = None
+                    return
+            with self._app.app_context():
+                _write(rows)
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._rows = self._rows, []
+        if rows:
+            with self._app.app_context():
+                _write(rows)
 
 
 def _write(rows: list[dict]) -> None:
