@@ -15,6 +15,10 @@ class RegistryError(ValueError):
     """The change does not apply to the portal as it is (e.g. unblocking a portal that is not blocked)."""
 
 
+# The block's history detail ("by <email>: <reason>") holds 512 characters; an email has up to 255.
+MAX_BLOCK_REASON = 250
+
+
 def block_portal(portal: Portal, by: str, reason: str | None = None) -> None:
     """Refuse the portal's Support button from now on; recorded as a ``blocked`` event (not committed)."""
     if portal.status == "blocked":

@@ -35,6 +35,11 @@ def _text(form: dict[str, Any], name: str) -> str:
     return str(form.get(name) or "").strip()
 
 
+def _flag(value: Any) -> bool:
+    """A checkbox: ticked as the browser's "1"/"on" or as a form's True."""
+    return str(value or "").lower() in ("1", "on", "true", "y")
+
+
 def _date(form: dict[str, Any], name: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(_text(form, name))
@@ -129,7 +134,7 @@ def _clean_operator(form: dict[str, Any], current: Operator | None) -> dict[str,
         errors["name"] = "operator_name_required"
     if errors:
         raise Invalid(errors)
-    return {"code": code, "name": name, "recommended": str(form.get("recommended") or "") in ("1", "on", "true", "y")}
+    return {"code": code, "name": name, "recommended": _flag(form.get("recommended"))}
 
 
 def create_operator(form: dict[str, Any]) -> Operator:

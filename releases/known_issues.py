@@ -79,7 +79,7 @@ def save_issue(issue: KnownIssue | None, fields: Mapping[str, Any]) -> KnownIssu
         db.session.add(issue)
     issue.title, issue.symptoms, issue.workaround = text["title"], text["symptoms"], text["workaround"]
     issue.language = language
-    issue.published = str(fields.get("published") or "") in ("1", "on", "true", "y")
+    issue.published = str(fields.get("published") or "").lower() in ("1", "on", "true", "y")  # "1" or True
     issue.affected_from, issue.affected_to = bounds["affected_from"], bounds["affected_to"]
     issue.fixed_in = fixed_in
     issue.planned_on = None if fixed_in is not None else planned_on

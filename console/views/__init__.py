@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import g, render_template
 from werkzeug.exceptions import BadRequest
 
+from console.forms import ConsoleForm
 from console.guard import PREFIX
+from database import db
 
 MAX_NEXT_LENGTH = 2048
 
@@ -43,3 +48,30 @@ def notice(kind: str, key: str, **params) -> None:
     from flask import flash
 
     flash({"key": key, "params": params}, kind)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A committed change: ``result`` is what the domain operation returned (the saved release, ...)."""
+
+    result: Any
+
+
+def submit(form: ConsoleForm, change: Callable[[], object], refused: type[ValueError], done: str) -> Done | None:
+    """Validate ``form`` and make the domain ``change``; ``Done`` when it is committed (and ``done`` is flashed).
+
+    ``refused`` is what the domain raises for bad input (contracts.operations.Invalid, tickets.answers.AnswerInvalid,
+    releases.registry.Invalid), its ``errors`` a message code per field. None leaves the form's errors and the
+    domain's on the form's fields, and nothing of the change in the database, for the view to show the page again.
+    """
+    if not form.validate():
+        return None
+    try:
+        result = change()
+    except refused as exc:
+        db.session.rollback()
+        form.add_domain_errors(exc.errors)
+        return None
+    db.session.commit()
+    notice("success", done)
+    return Done(result)

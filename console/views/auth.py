@@ -6,7 +6,7 @@ from flask import g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from console.blueprint import bp
-from console.forms import LoginForm
+from console.forms.auth import LoginForm
 from console.session import sign_in, sign_out
 from console.staff import LoginRefused, TooManyAttempts, authenticate, end_sessions
 from console.views import render, safe_next

@@ -16,6 +16,7 @@ from b24.models import Portal
 from b24.registry import RegistryError, block_portal, unblock_portal
 from b24.tokens import client_for
 from console.blueprint import bp
+from console.forms.portals import BlockForm
 from console.views import notice, render
 from database import db
 from readmodels.portals import (
@@ -96,14 +97,18 @@ def portals_csv() -> ResponseReturnValue:
                     headers={"Content-Disposition": "attachment; filename=portals.csv"})
 
 
-@bp.get("/portals/<int:portal_id>")
-def portal(portal_id: int) -> ResponseReturnValue:
-    item = db.get_or_404(Portal, portal_id, description="No such portal.")
+def _portal_page(item: Portal, status: int = 200, block_form: BlockForm | None = None) -> ResponseReturnValue:
     see_vulnerabilities = g.staff.can_see_vulnerabilities
-    return render("console/portal.html", portal=item, contracts=portal_contracts(item.id),
+    return render("console/portal.html", status, portal=item, contracts=portal_contracts(item.id),
                   calls=recent_calls(item.id, 50), refusal_reason=bindings.refusal_reason,
                   tickets=portal_tickets(item.id, see_vulnerabilities),
-                  requesters=portal_requesters(item.id, see_vulnerabilities))
+                  requesters=portal_requesters(item.id, see_vulnerabilities),
+                  block_form=block_form or BlockForm(formdata=None))
+
+
+@bp.get("/portals/<int:portal_id>")
+def portal(portal_id: int) -> ResponseReturnValue:
+    return _portal_page(db.get_or_404(Portal, portal_id, description="No such portal."))
 
 
 @bp.post("/portals/<int:portal_id>/check")
@@ -137,8 +142,11 @@ def portal_bind(portal_id: int) -> ResponseReturnValue:
 @bp.post("/portals/<int:portal_id>/block")
 def portal_block(portal_id: int) -> ResponseReturnValue:
     item = db.get_or_404(Portal, portal_id, description="No such portal.")
+    form = BlockForm()
+    if not form.validate():
+        return _portal_page(item, 400, block_form=form)
     try:
-        block_portal(item, g.staff.email, request.form.get("reason"))
+        block_portal(item, g.staff.email, form.reason.data)
         db.session.commit()
         notice("success", "portal_blocked")
     except RegistryError:

@@ -2,65 +2,62 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import g, redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from console.blueprint import bp
-from console.views import notice, render
+from console.forms.releases import KnownIssueForm, LinkTicketForm, PromiseForm, ReleaseForm
+from console.views import notice, render, submit
 from database import db
 from releases import following, known_issues, registry
 from releases.models import ISSUE_LANGUAGES, KnownIssue, Release, TicketFix
 from releases.registry import Invalid
 
 
+def _releases_page(status: int = 200, promise_form: PromiseForm | None = None) -> ResponseReturnValue:
+    return render("console/releases.html", status, releases=registry.all_releases(),
+                  overdue=following.overdue_promises(), promise_form=promise_form)
+
+
 @bp.get("/releases")
 def releases() -> ResponseReturnValue:
-    return render("console/releases.html", releases=registry.all_releases(),
-                  overdue=following.overdue_promises())
+    return _releases_page()
+
+
+def _release_page(release: Release | None, form: ReleaseForm, status: int = 200) -> ResponseReturnValue:
+    return render("console/release_form.html", status, release=release, form=form,
+                  below=following.portals_below(release) if release is not None and status == 200 else [])
 
 
 @bp.get("/releases/new")
 def release_new() -> ResponseReturnValue:
-    return render("console/release_form.html", release=None, form={}, errors={}, below=[])
-
-
-def _release_form(release: Release | None) -> dict[str, str]:
-    if release is None:
-        return {}
-    return {"version": str(release.version), "label": release.label, "notes": release.notes,
-            "released_on": release.released_on.isoformat() if release.released_on else ""}
+    return _release_page(None, ReleaseForm.of(None))
 
 
 @bp.get("/releases/<int:release_id>")
 def release_edit(release_id: int) -> ResponseReturnValue:
     release = db.get_or_404(Release, release_id, description="No such release.")
-    return render("console/release_form.html", release=release, form=_release_form(release), errors={},
-                  below=following.portals_below(release))
+    return _release_page(release, ReleaseForm.of(release))
 
 
 @bp.post("/releases")
 @bp.post("/releases/<int:release_id>")
 def release_save(release_id: int | None = None) -> ResponseReturnValue:
     release = db.get_or_404(Release, release_id, description="No such release.") if release_id is not None else None
-    try:
-        saved = registry.save_release(release, request.form)
-    except Invalid as exc:
-        db.session.rollback()
-        return render("console/release_form.html", 400, release=release, form=request.form.to_dict(),
-                      errors=exc.errors, below=[])
-    db.session.commit()
-    notice("success", "release_saved")
-    return redirect(url_for("console.release_edit", release_id=saved.id))
+    form = ReleaseForm()
+    if done := submit(form, lambda: registry.save_release(release, form.data), Invalid, "release_saved"):
+        return redirect(url_for("console.release_edit", release_id=done.result.id))
+    return _release_page(release, form, 400)
 
 
 @bp.post("/releases/promises/<int:fix_id>")
 def promise_release(fix_id: int) -> ResponseReturnValue:
     """A planned promise gets the release that shipped it."""
-    fix = db.session.get(TicketFix, fix_id)
-    release = registry.release_by_id(request.form.get("release"))
-    if fix is None or release is None:
-        abort(400, description="Choose a release.")
-    following.name_release(fix, release)
+    fix = db.get_or_404(TicketFix, fix_id, description="No such promise.")
+    form = PromiseForm(registry.all_releases())
+    if not form.validate():
+        return _releases_page(400, form)
+    following.name_release(fix, form.chosen())
     if fix.ticket.portal.app_version is not None:
         following.resolve_fixed(fix.ticket.portal, fix.ticket.portal.app_version)
     db.session.commit()
@@ -71,22 +68,14 @@ def promise_release(fix_id: int) -> ResponseReturnValue:
 # --- known issues ----------------------------------------------------------------------------------------------
 
 
-def _issue_page(issue, form: dict, errors: dict, status: int = 200) -> ResponseReturnValue:
-    return render("console/known_issue_form.html", status, issue=issue, form=form, errors=errors,
+def _issue_page(issue: KnownIssue | None, form: KnownIssueForm, status: int = 200,
+                link_form: LinkTicketForm | None = None) -> ResponseReturnValue:
+    return render("console/known_issue_form.html", status, issue=issue, form=form,
+                  link_form=link_form or LinkTicketForm(formdata=None),
                   releases=registry.all_releases(), languages=ISSUE_LANGUAGES,
                   deflections=known_issues.deflection_count(issue) if issue else 0,
                   tickets=known_issues.linked_tickets(issue) if issue else [],
                   slug=known_issues.slug)
-
-
-def _issue_form(issue) -> dict[str, str]:
-    return {
-        "title": issue.title, "symptoms": issue.symptoms, "workaround": issue.workaround,
-        "language": issue.language, "published": "1" if issue.published else "",
-        "affected_from": str(issue.affected_from or ""), "affected_to": str(issue.affected_to or ""),
-        "fixed_in": str(issue.fixed_in_id or ""),
-        "planned_on": issue.planned_on.isoformat() if issue.planned_on else "",
-    }
 
 
 @bp.get("/known-issues")
@@ -96,40 +85,33 @@ def known_issue_list() -> ResponseReturnValue:
 
 @bp.get("/known-issues/new")
 def known_issue_new() -> ResponseReturnValue:
-    return _issue_page(None, {"language": g.lang}, {})
+    return _issue_page(None, KnownIssueForm.new(g.lang))
 
 
 @bp.get("/known-issues/<int:issue_id>")
 def known_issue_edit(issue_id: int) -> ResponseReturnValue:
     issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.")
-    return _issue_page(issue, _issue_form(issue), {})
+    return _issue_page(issue, KnownIssueForm.of(issue))
 
 
 @bp.post("/known-issues")
 @bp.post("/known-issues/<int:issue_id>")
 def known_issue_save(issue_id: int | None = None) -> ResponseReturnValue:
     issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.") if issue_id is not None else None
-    try:
-        saved = known_issues.save_issue(issue, request.form)
-    except Invalid as exc:
-        db.session.rollback()
-        return _issue_page(issue, request.form.to_dict(), exc.errors, 400)
-    db.session.commit()
-    notice("success", "ki_saved")
-    return redirect(url_for("console.known_issue_edit", issue_id=saved.id))
+    form = KnownIssueForm()
+    if done := submit(form, lambda: known_issues.save_issue(issue, form.data), Invalid, "ki_saved"):
+        return redirect(url_for("console.known_issue_edit", issue_id=done.result.id))
+    return _issue_page(issue, form, 400)
 
 
 @bp.post("/known-issues/<int:issue_id>/tickets")
 def known_issue_link(issue_id: int) -> ResponseReturnValue:
     issue = db.get_or_404(KnownIssue, issue_id, description="No such known issue.")
-    try:
-        known_issues.link_ticket(issue, request.form.get("ticket", ""), g.staff.can_see_vulnerabilities)
-    except Invalid as exc:
-        db.session.rollback()
-        return _issue_page(issue, _issue_form(issue), exc.errors, 400)
-    db.session.commit()
-    notice("success", "ki_linked_done")
-    return redirect(url_for("console.known_issue_edit", issue_id=issue.id))
+    form = LinkTicketForm()
+    if submit(form, lambda: known_issues.link_ticket(issue, form.ticket.data, g.staff.can_see_vulnerabilities),
+              Invalid, "ki_linked_done"):
+        return redirect(url_for("console.known_issue_edit", issue_id=issue.id))
+    return _issue_page(issue, KnownIssueForm.of(issue), 400, link_form=form)
 
 
 @bp.post("/known-issues/<int:issue_id>/tickets/<int:ticket_id>/unlink")

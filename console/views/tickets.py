@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from b24.registry import find_portal
 from console.blueprint import bp
-from console.views import notice, render
+from console.forms import ConsoleForm
+from console.forms.tickets import AnswerForm, AssignForm, NoteForm, StatusForm
+from console.views import notice, render, submit
 from database import db
 from delivery.log import delivery_log
 from delivery.operations import retry_dead
@@ -95,16 +97,18 @@ def context_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix or "-", "" if value is None else str(value))]
 
 
-def _ticket_page(ticket: Ticket, status: int = 200, errors: dict[str, str] | None = None,
-                 form: dict[str, str] | None = None):
+def _ticket_page(ticket: Ticket, status: int = 200, **forms: ConsoleForm) -> ResponseReturnValue:
+    """The ticket with its four forms: blank (or as the ticket stands), but for the one just posted (``forms``)."""
     contract = contract_of(ticket)
     promised = contract.reaction_hours if contract else default_reaction_hours()
+    directory = staff_directory()
+    forms = {"answer_form": AnswerForm(formdata=None), "note_form": NoteForm(formdata=None),
+             "status_form": StatusForm.of(ticket), "assign_form": AssignForm.of(ticket, directory), **forms}
     return render(
         "console/ticket.html", status, ticket=ticket, contract=contract, promised_hours=promised,
         reaction=reaction_hours(ticket), overdue=is_overdue(ticket, promised),
-        context=context_rows(redact_value(ticket.context or {})), staff_by_id=staff_directory(),
-        answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, errors=errors or {}, form=form or {},
-        delivery_entries=delivery_log(ticket),
+        context=context_rows(redact_value(ticket.context or {})), staff_by_id=directory,
+        answer_kinds=ANSWER_KINDS, statuses=TICKET_STATUSES, delivery_entries=delivery_log(ticket), **forms,
     )
 
 
@@ -116,58 +120,40 @@ def ticket(number: str) -> ResponseReturnValue:
 @bp.post("/tickets/<number>/answer")
 def ticket_answer(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
-    kind = request.form.get("kind", "")
-    try:
-        # The release-aware answer: a chosen release makes the ticket follow the portal's updates.
-        release_answers.answer(item, g.staff, kind, request.form.get("body", ""), request.form)
-    except answers.AnswerInvalid as exc:
-        db.session.rollback()
-        return _ticket_page(item, 400, errors=exc.errors, form=request.form.to_dict())
-    db.session.commit()
-    notice("success", "answer_sent")
-    return redirect(url_for("console.ticket", number=item.number))
+    form = AnswerForm()
+    # The release-aware answer: a chosen release makes the ticket follow the portal's updates.
+    if submit(form, lambda: release_answers.answer(item, g.staff, form.kind.data, form.body.data, form.data),
+              answers.AnswerInvalid, "answer_sent"):
+        return redirect(url_for("console.ticket", number=item.number))
+    return _ticket_page(item, 400, answer_form=form)
 
 
 @bp.post("/tickets/<number>/note")
 def ticket_note(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
-    try:
-        answers.add_note(item, g.staff, request.form.get("note", ""))
-    except answers.AnswerInvalid as exc:
-        db.session.rollback()
-        return _ticket_page(item, 400, errors={"note": exc.errors.get("body", "answer_body_required")},
-                            form=request.form.to_dict())
-    db.session.commit()
-    notice("success", "note_added")
-    return redirect(url_for("console.ticket", number=item.number))
+    form = NoteForm()
+    if submit(form, lambda: answers.add_note(item, g.staff, form.note.data), answers.AnswerInvalid, "note_added"):
+        return redirect(url_for("console.ticket", number=item.number))
+    return _ticket_page(item, 400, note_form=form)
 
 
 @bp.post("/tickets/<number>/status")
 def ticket_status(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
-    try:
-        answers.change_status(item, g.staff, request.form.get("status", ""))
-    except answers.AnswerInvalid as exc:
-        db.session.rollback()
-        return _ticket_page(item, 400, errors=exc.errors)
-    db.session.commit()
-    notice("success", "status_changed")
-    return redirect(url_for("console.ticket", number=item.number))
+    form = StatusForm()
+    if submit(form, lambda: answers.change_status(item, g.staff, form.status.data), answers.AnswerInvalid,
+              "status_changed"):
+        return redirect(url_for("console.ticket", number=item.number))
+    return _ticket_page(item, 400, status_form=form)
 
 
 @bp.post("/tickets/<number>/assign")
 def ticket_assign(number: str) -> ResponseReturnValue:
     item = _ticket_or_404(number)
-    raw = request.form.get("assignee", "")
-    assignee = None
-    if raw:
-        assignee = db.session.get(StaffUser, int(raw)) if raw.isdigit() else None
-        if assignee is None or not assignee.active:
-            return _ticket_page(item, 400, errors={"assignee": "assignee_unknown"})
-    answers.assign(item, g.staff, assignee)
-    db.session.commit()
-    notice("success", "assigned")
-    return redirect(url_for("console.ticket", number=item.number))
+    form = AssignForm(staff_directory())
+    if submit(form, lambda: answers.assign(item, g.staff, form.chosen()), answers.AnswerInvalid, "assigned"):
+        return redirect(url_for("console.ticket", number=item.number))
+    return _ticket_page(item, 400, assign_form=form)
 
 
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
