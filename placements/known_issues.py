@@ -16,6 +16,7 @@ from flask_babel import gettext
 
 from b24.models import Portal
 from database import db
+from i18n_dates import day
 from placements import frame_tokens
 from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
 from process_cache import cached_per_process
@@ -48,6 +49,7 @@ def issue_json(issue) -> dict[str, Any]:
         "workaround": issue.workaround,
         "fixed_in": issue.fixed_in.label if issue.fixed_in is not None else None,
         "planned_on": issue.planned_on.isoformat() if issue.planned_on else None,
+        "planned_on_text": day(issue.planned_on) or None,  # in the visitor's language, as the pages write dates
         "url": url_for("known_issues.public_page", issue_id=issue.id, slug=known_issues.slug(issue)),
     }
 

@@ -39,8 +39,10 @@ def create_sandbox_app(state: SandboxState, mail_dir: Path | None = None) -> Fla
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
     app.config["SECRET_KEY"] = "sandbox"  # noqa: S105 (signs nothing of value)
     import i18n
+    import i18n_dates
 
     i18n.init_app(app)
+    i18n_dates.init_app(app)
     _register(app, state, mail_dir=mail_dir)
     return app
 

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -36,8 +37,9 @@ class Mail:
     html: str
 
     @property
-    def when(self) -> str:
-        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.received))
+    def when(self) -> datetime:
+        """When the catcher took it, in UTC (the pages show it in their language: ``|time_element``)."""
+        return datetime.fromtimestamp(self.received, UTC).replace(tzinfo=None)
 
 
 def mail_dir(data_dir: Path) -> Path:

@@ -48,7 +48,7 @@
       body.appendChild(el("p", "prewrap ki-workaround", issue.workaround));
     }
     if (issue.fixed_in) { body.appendChild(el("p", "badge badge--ok", label("fixed").replace("{label}", issue.fixed_in))); }
-    else if (issue.planned_on) { body.appendChild(el("p", "muted", label("planned").replace("{date}", issue.planned_on))); }
+    else if (issue.planned_on) { body.appendChild(el("p", "muted", label("planned").replace("{date}", issue.planned_on_text))); }
     var more = el("a", "", label("open"));
     more.href = issue.url; more.target = "_blank"; more.rel = "noopener";
     body.appendChild(more);

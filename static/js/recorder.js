@@ -27,7 +27,11 @@
     $("rec-done").hidden = state !== "done";
   }
   function clock(s) { s = Math.round(s); return Math.floor(s / 60) + ":" + (s % 60 < 10 ? "0" : "") + (s % 60); }
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+  // In the page's language (Russian: 1,5; 1 234,5), as the server writes the same sizes.
+  function megabytes(bytes) {
+    return (bytes / 1048576).toLocaleString(document.documentElement.lang || undefined,
+                                            {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " MB";
+  }
   function error(message) { $("rec-error").textContent = message; $("rec-error").hidden = !message; }
   function stopTracks() {
     streams.forEach(function (s) { s.getTracks().forEach(function (t) { t.stop(); }); });

@@ -29,7 +29,11 @@
     return s;
   }
 
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+  // In the page's language (Russian: 1,5; 1 234,5), as the server writes the same sizes.
+  function megabytes(bytes) {
+    return (bytes / 1048576).toLocaleString(document.documentElement.lang || undefined,
+                                            {minimumFractionDigits: 1, maximumFractionDigits: 1}) + " MB";
+  }
 
   function clock(seconds) {
     if (!isFinite(seconds) || seconds < 0) { return "…"; }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
+import pytest
 import requests
+from babel.dates import format_date, format_time
 
 from contracts.models import Contract
-from database import db
+from database import db, utcnow
 from tests.placements.support_pages import (
     good_fields,
     installed_portal,
@@ -50,7 +55,12 @@ def test_placement_shows_everything_attached_automatically(app, sandbox):
     assert text_of(page, "ctx-page") == FROM_PAGE
     assert text_of(page, "ctx-browser") == BROWSER
     assert text_of(page, "ctx-server-build") == "build-2026.11.26-abc123"
-    assert text_of(page, "ctx-time").startswith("20")
+    # The time of the open, in the page's language and in UTC; ISO stays in the element for machines.
+    opened = re.search(r'id="ctx-time"><time datetime="([^"]+)">', page.text).group(1)
+    at = datetime.fromisoformat(opened).replace(tzinfo=None)
+    assert abs(at - utcnow()) < timedelta(minutes=2)
+    assert text_of(page, "ctx-time") == " ".join(
+        f"{format_date(at, 'medium', locale='en')}, {format_time(at, 'short', locale='en')} UTC".split())
     # Prefilled from the contract on record and the Bitrix24 user; eligibility shown before writing.
     assert 'value="SUP-2026-17"' in page.text
     assert 'value="anna@acme.bitrix24.test"' in page.text
@@ -231,3 +241,35 @@ def test_when_the_portal_does_not_answer_the_form_still_opens_and_says_so(app, s
     assert text_of(page, "elig-box") == "not reachable: open the portal to the app"
     again = requests.get(link(page, "tab-new"), timeout=30)  # the form reopened from the token remembers it
     assert text_of(again, "elig-box") == "not reachable: open the portal to the app"
+
+
+ARRIVED = datetime(2026, 12, 3, 10, 20)
+DATED = {"ru": ("3 дек. 2026\u202fг., 10:20 UTC", "15 янв. 2027\u202fг."),
+         "en": ("Dec 3, 2026, 10:20\u202fAM UTC", "Jan 15, 2027")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_my_requests_write_dates_in_the_portals_language(app, sandbox, lang):
+    from tickets.models import Reply
+
+    portal = installed_portal(sandbox, f"dated-{lang}", lang=lang)
+    with_contract(app, portal)
+    filed = submit(open_support(sandbox, portal), good_fields(), [video_part()])
+    assert filed.status_code == 200, filed.text[:300]
+    number = text_of(filed, "ticket-number")
+    with app.app_context():
+        ticket = db.session.execute(db.select(Ticket).filter_by(number=number)).scalar_one()
+        ticket.created_at = ARRIVED
+        ticket.replies.append(Reply(author="staff", kind="planned_release", body="Soon", created_at=ARRIVED,
+                                    data={"date": "2027-01-15"}))
+        db.session.commit()
+    moment, day = DATED[lang]
+    arrived = f'<time datetime="2026-12-03T10:20:00Z">{moment}</time>'
+
+    listing = requests.get(link(filed, "tab-requests"), timeout=30).text
+    assert f"<td>{arrived}</td>" in listing.split(f'data-number="{number}"')[1].split("</tr>")[0]
+    shown = requests.get(link(filed, "open-ticket"), timeout=30).text
+    assert f"<dd>{arrived}</dd>" in shown  # Created
+    conversation = shown.split('id="conversation"')[1]
+    assert f'<span class="muted">{arrived}</span>' in conversation
+    assert f'<dd><time datetime="2027-01-15">{day}</time></dd>' in conversation

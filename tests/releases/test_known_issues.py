@@ -87,3 +87,17 @@ def test_drafts_are_never_public_and_published_pages_speak_both_languages(app, c
     assert "Оплата Payme не проходит" in ru and "Как обойти" in ru and "Обновите страницу" in ru
     assert "Workaround" in en and "Symptoms" in en
     assert client.get("/known-issues/nope").status_code == 404
+
+
+def test_a_suggested_fixs_planned_date_is_iso_for_the_script_and_words_for_the_reader(app, sandbox):
+    add_releases(app, (3, "2.4.0"))
+    portals = {lang: installed_portal(sandbox, f"plan-{lang}", lang=lang) for lang in ("ru", "en")}
+    for portal in portals.values():
+        sandbox.update(portal, 3)
+    make_issue(app, title="Счёт не уходит в Didox", symptoms="При отправке счетов появляется ошибка 500",
+               affected_from="1", affected_to="3", planned_on="2027-01-15")
+    words = {"ru": "15 янв. 2027\u202fг.", "en": "Jan 15, 2027"}  # what known-issues.js puts in "planned for"
+    for lang, portal in portals.items():
+        urls = view_token_urls(open_support(sandbox, portal))
+        issue, = requests.get(urls["suggest"], params={"q": "ошибка при отправке счетов"}, timeout=30).json()["issues"]
+        assert (issue["planned_on"], issue["planned_on_text"]) == ("2027-01-15", words[lang])

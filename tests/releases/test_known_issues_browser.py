@@ -13,10 +13,10 @@ from tests.support_factories import make_contract
 TEXTS = {
     "ru": {"title": "Счёт не уходит в Didox", "symptoms": "При отправке счетов появляется ошибка 500",
            "workaround": "Отправьте счёт повторно через минуту", "typed": "Отправил счёт, получил ошибку",
-           "solves": "Это решает мою проблему"},
+           "solves": "Это решает мою проблему", "planned": "Исправление запланировано на 15 янв. 2027 г."},
     "en": {"title": "Invoices are not sent to Didox", "symptoms": "Sending an invoice shows error 500",
            "workaround": "Send the invoice again a minute later", "typed": "I sent invoices and got an error",
-           "solves": "This solves it"},
+           "solves": "This solves it", "planned": "A fix is planned for Jan 15, 2027"},
 }
 
 
@@ -31,7 +31,7 @@ def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, live_app, s
         make_contract(db.session.get(Portal, registry_row(app, portal)), f"SUP-{lang.upper()}")
         issue = known_issues.save_issue(None, {"title": text["title"], "symptoms": text["symptoms"],
                                                "workaround": text["workaround"], "language": lang, "published": "1",
-                                               "affected_to": "3"})
+                                               "affected_to": "3", "planned_on": "2027-01-15"})
         db.session.commit()
         issue_id = issue.id
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
@@ -47,6 +47,7 @@ def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, live_app, s
     assert text["title"] in card.inner_text()
     card.locator(".ki-item__title").click()
     assert text["workaround"] in card.inner_text()
+    assert text["planned"] in " ".join(card.inner_text().split())  # the date in the portal's language, not ISO
     page.wait_for_timeout(300)
     screenshot(page, f"known-issue-suggested-{lang}")
 
@@ -58,6 +59,7 @@ def test_typing_a_symptom_shows_the_known_issue_and_it_deflects(app, live_app, s
     page.goto(f"{live_app}/known-issues/{issue_id}?lang={lang}")
     assert page.locator("#ki-title").inner_text() == text["title"]
     assert text["workaround"] in page.locator("#ki-workaround").inner_text()
+    assert " ".join(page.locator("#ki-fix").inner_text().split()) == text["planned"]
     screenshot(page, f"known-issue-public-{lang}")
     context.close()
     with app.app_context():

@@ -1,0 +1,89 @@
+"""Dates and times as a person reads them: in the language Flask-Babel speaks now, the zone said.
+
+The app stores naive UTC (``database.utcnow``) and shows UTC, saying so: "3 дек. 2026 г., 10:20 UTC",
+"Dec 3, 2026, 10:20 AM UTC" (the locale's medium date and short time, joined as the locale joins them). A page
+reads the request's language, a mail its recipient's (``delivery.render`` forces it). Pages wrap the words in
+``<time datetime="ISO">``; what machines read (the API, CSV, ``<input type=date>``, stored facts) stays ISO.
+The templates' filters: ``moment``, ``day``, ``clock`` (words) and ``time_element`` (the HTML element).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from babel import dates
+from flask import Flask
+from flask_babel import get_locale
+from markupsafe import Markup
+
+ZONE = "UTC"
+
+
+def _read(value: date | str) -> date | None:
+    """A stored fact may be ISO text (a reply's date, a context's time; ``Z`` is UTC); None if it is not."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def moment(value: datetime | str | None) -> str:
+    """A date and time: the locale's medium date and short time, then the zone."""
+    when = _read(value) if value else None
+    if when is None:
+        return str(value or "")
+    when, locale = _utc(when), get_locale()
+    # Joined by the locale's own "{1}, {0}", quotes dropped, as babel.dates.format_datetime joins its parts.
+    words = (dates.get_datetime_format("medium", locale=locale).replace("'", "")
+             .replace("{1}", dates.format_date(when, "medium", locale=locale))
+             .replace("{0}", dates.format_time(when, "short", tzinfo=UTC, locale=locale)))
+    return f"{words} {ZONE}"
+
+
+def day(value: date | str | None) -> str:
+    """A calendar date (a contract's end, a planned release): the locale's medium date, no zone."""
+    when = _read(value) if value else None
+    if when is None:
+        return str(value or "")
+    return dates.format_date(when, "medium", locale=get_locale())
+
+
+def clock(value: datetime | str | None) -> str:
+    """A time of day to the second (the next retry, minutes away), then the zone."""
+    when = _read(value) if value else None
+    if when is None:
+        return str(value or "")
+    return f"{dates.format_time(_utc(when), 'medium', tzinfo=UTC, locale=get_locale())} {ZONE}"
+
+
+def iso(value: date | str) -> str:
+    """The machine's form of the same value, for ``<time datetime>``: a date, or a UTC instant with ``Z``."""
+    when = _read(value)
+    if isinstance(when, datetime):
+        return _utc(when).isoformat(timespec="seconds") + "Z"
+    return when.isoformat() if when is not None else ""
+
+
+WORDS = {"moment": moment, "day": day, "clock": clock}
+
+
+def time_element(value: date | str | None, kind: str = "moment", empty: str = "—") -> Markup:
+    """``<time datetime="2026-12-03T10:20:00Z">3 дек. 2026 г., 10:20 UTC</time>``; ``empty`` when there is none.
+
+    Text that is not ISO (nothing the app writes) is shown as it is, outside an element.
+    """
+    if not value:
+        return Markup.escape(empty)
+    if _read(value) is None:
+        return Markup.escape(value)
+    return Markup('<time datetime="{}">{}</time>').format(iso(value), WORDS[kind](value))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(WORDS, time_element=time_element)
