@@ -65,6 +65,13 @@ def record_rows(rows: list[dict]) -> None:
     journal.add(rows)
 
 
+def flush_journal(app) -> None:
+    """Write what ``app``'s journal holds now and wait for a write under way (before its engine is disposed)."""
+    journal = app.extensions.get("rest_call_journal")
+    if journal is not None:
+        journal.flush()
+
+
 class _Journal:
     """A web process's REST log rows on their way to the table: a short-lived thread writes whatever gathered
     within REST_LOG_FLUSH_SECONDS in one INSERT, then ends when nothing more came; the rest is written when the
@@ -73,7 +80,8 @@ class _Journal:
     def __init__(self, app):
         self._app = app
         self._rows: list[dict] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the rows and the writer thread
+        self._writing = threading.Lock()  # held while rows are written: flush() waits for a write under way
         self._writer: threading.Thread | None = None
         atexit.register(self.flush)
 
@@ -89,19 +97,18 @@ class _Journal:
         while True:
             time.sleep(delay)
             with self._lock:
-                rows, self._rows = self._rows, []
-                if not rows:
+                if not self._rows:
                     self._writer = None
                     return
-            with self._app.app_context():
-                _write(rows)
+            self.flush()
 
     def flush(self) -> None:
-        with self._lock:
-            rows, self._rows = self._rows, []
-        if rows:
-            with self._app.app_context():
-                _write(rows)
+        with self._writing:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            if rows:
+                with self._app.app_context():
+                    _write(rows)
 
 
 def _write(rows: list[dict]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from app import create_app
+from b24.calls import flush_journal
 from database import db
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -74,6 +75,7 @@ def app(app_config):
         db.create_all()
         _empty_tables()
     yield app
+    flush_journal(app)  # REST log rows still on their way, written before the engine goes
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
