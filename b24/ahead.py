@@ -21,8 +21,19 @@ from b24.rest import PortalClient
 
 T = TypeVar("T")
 
-# Per process; each thread holds one outbound HTTP request at a time, so a few are plenty for 4 request threads.
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="b24-ahead")
+# Per process; each thread holds one outbound HTTP request at a time: an open puts two (the OAuth server's
+# verification and the portal's question), so 16 serve 8 request threads at once.
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="b24-ahead")
+
+
+def meanwhile(fn: Callable[..., T], *args: Any) -> Future:
+    """``fn(*args)`` on the pool, in this app's context, while the caller goes on; ``result()`` raises what it did."""
+    return _pool.submit(_in_context, current_app._get_current_object(), fn, args)
+
+
+def _in_context(app: Flask, fn: Callable[..., T], args: tuple) -> T:
+    with app.app_context():
+        return fn(*args)
 
 
 def _same_endpoint(a: str | None, b: str | None) -> bool:

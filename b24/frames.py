@@ -11,7 +11,7 @@ from flask import Request
 from sqlalchemy import select
 
 from b24 import sdk
-from b24.ahead import PortalQuestion
+from b24.ahead import PortalQuestion, meanwhile
 from b24.domains import normalise_domain
 from b24.errors import BadFrameRequest, RequestRefused
 from b24.inputs import MAX_OPTIONS_BYTES, bounded_int, json_object, single
@@ -110,9 +110,16 @@ def verify_frame(request: Request, *, installing: bool = False,
     posted = read_frame(request)
     portal = db.session.execute(select(Portal).where(Portal.member_id == posted.member_id)).scalar_one_or_none()
     oauth = OAuthServer.for_endpoint(posted.server_endpoint)
-    question = ahead(portal, posted.auth_id) if ahead and portal is not None else None
+    fresh_after = portal.revoked_at if portal else None
+    # The OAuth server is asked on the pool (unless this token's verdict is remembered) while this thread goes on
+    # with what needs no verdict yet: the portal's question and the reads the page will need (``ahead``).
+    verdict = _vouchers.peek(oauth.base_url, posted.auth_id, fresh_after)
+    asking = None if verdict is not None else meanwhile(_vouched, oauth, posted.auth_id, posted.auth_expires,
+                                                        fresh_after)
+    question = None
     try:
-        frame = _confirmed(posted, portal, oauth, installing)
+        question = ahead(portal, posted.auth_id) if ahead and portal is not None else None
+        frame = _confirmed(posted, portal, oauth, verdict or asking.result(), installing)
     except Exception:
         if question is not None:
             question.drop()  # refused, or never confirmed: the portal's answer is not read
@@ -122,8 +129,8 @@ def verify_frame(request: Request, *, installing: bool = False,
     return frame
 
 
-def _confirmed(posted: _Posted, portal: Portal | None, oauth: OAuthServer, installing: bool) -> Frame:
-    info = _vouched(oauth, posted.auth_id, posted.auth_expires, portal.revoked_at if portal else None)
+def _confirmed(posted: _Posted, portal: Portal | None, oauth: OAuthServer, info: sdk.AppInfo,
+               installing: bool) -> Frame:
     install = info.install
     if install.member_id != posted.member_id:
         raise RequestRefused("The request's member_id is not the portal the OAuth server knows for this token.")

@@ -12,6 +12,7 @@ from b24.models import Portal
 from contracts.models import Contract, Operator
 from database import db, utcnow
 from process_cache import cached_per_process
+from request_memo import read_ahead, taken_or_read
 from settings import csv
 
 
@@ -86,7 +87,17 @@ def is_box_domain(domain: str) -> bool:
     return not any(host == zone or host.endswith("." + zone) for zone in csv(current_app.config["B24_CLOUD_DOMAINS"]))
 
 
+def read_contract_ahead(portal: Portal) -> None:
+    """The portal's contracts read now, for this request's eligibility (request_memo)."""
+    today = utcnow().date()
+    read_ahead(("contract", portal.id, today), lambda: _read_contract(portal, today))
+
+
 def _contract(portal: Portal, today: date) -> tuple[Contract | None, bool]:
+    return taken_or_read(("contract", portal.id, today), lambda: _read_contract(portal, today))
+
+
+def _read_contract(portal: Portal, today: date) -> tuple[Contract | None, bool]:
     contracts = db.session.execute(
         select(Contract).where(Contract.portal_id == portal.id).order_by(Contract.valid_to.desc())
     ).scalars().all()

@@ -23,10 +23,12 @@ from b24.payments import confirm_paid, record_payment
 from b24.rest import PortalClient
 from b24.tokens import client_for_frame, heal_from_frame, mark_overloaded
 from b24.users import PortalUsers, known_users, remember
+from contracts.eligibility import read_contract_ahead
 from database import changed, commit_keeping_loaded, utcnow
 from i18n import gettext_in
 from placements.frame_tokens import Visitor
 from redactor import redact_url, redact_value
+from releases.following import read_pending_fixes_ahead
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +59,29 @@ class Opening:
         self.question: PortalQuestion[dict[str, Any]] | None = None
 
     def ahead(self, portal: Portal, auth_id: str) -> PortalQuestion | None:
-        """Called by verify_frame before it asks the OAuth server. A portal with users remembered is not asked
-        ahead: most likely this user is one of them, and then the open costs the verification alone."""
+        """Called by verify_frame while the OAuth server is asked: the portal's remembered users, the question
+        to the portal, then the reads the form will need (its contract, its pending fixes)."""
         self.users = known_users(portal.member_id)
         if not portal.client_endpoint or portal.status != "active":
             return None
+        self.question = self._ask(portal, auth_id)
+        read_contract_ahead(portal)
+        read_pending_fixes_ahead(portal)
+        return self.question
+
+    def _ask(self, portal: Portal, auth_id: str) -> PortalQuestion | None:
+        """A portal with users remembered is not asked for them: most likely this user is one of them, and then
+        only the portal's app.info is asked; nothing at all when this token's app.info is remembered."""
         if self.users and _app_infos.peek(portal.client_endpoint, auth_id, portal.revoked_at) is not None:
             return None  # this token's app.info is remembered: a repeat open asks the portal nothing
         portal_id = portal.id
-        # With users of the portal remembered, only the portal's app.info is asked (payment and licence change
-        # any day and only it says so); user.current and user.admin are asked when the user is not among them.
-        self.question = PortalQuestion(_app_only if self.users else _batch)
-        self.question.send(portal.client_endpoint, auth_id, portal_id=portal_id, member_id=portal.member_id,
-                           oauth=OAuthServer.for_endpoint(portal.server_endpoint),
-                           on_overload=lambda: mark_overloaded(portal_id))
-        return self.question
+        # Payment and licence change any day and only app.info says so (a trial that ends sends no event);
+        # user.current and user.admin are asked when the user is not among those remembered.
+        question = PortalQuestion(_app_only if self.users else _batch)
+        question.send(portal.client_endpoint, auth_id, portal_id=portal_id, member_id=portal.member_id,
+                      oauth=OAuthServer.for_endpoint(portal.server_endpoint),
+                      on_overload=lambda: mark_overloaded(portal_id))
+        return question
 
 
 def verify_opening(request: Request) -> tuple[Frame, Opening]:

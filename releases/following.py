@@ -14,7 +14,9 @@ from sqlalchemy import and_, func, or_, select
 from b24.models import Portal
 from database import db, utcnow
 from i18n import gettext_in
+from process_cache import cached_per_process
 from releases.models import Release, TicketFix
+from request_memo import read_ahead, taken_or_read
 from tickets import signals
 from tickets.models import OPEN_STATUSES, Reply, Ticket
 
@@ -72,15 +74,38 @@ _AWAITING = and_(TicketFix.resolved_at.is_not(None), TicketFix.confirmed_at.is_(
                  TicketFix.reopened_at.is_(None), Ticket.status == "resolved")
 
 
+def read_pending_fixes_ahead(portal: Portal) -> None:
+    """The portal's pending fixes read now, for this request's Support form (request_memo)."""
+    installed = portal.app_version or 0
+    read_ahead(("pending_fixes", portal.id, installed), lambda: _read_pending_fixes(portal.id, installed))
+
+
 def pending_fixes(portal: Portal) -> tuple[list[PendingFix], list[PendingFix]]:
     """(newer_fixes, awaiting_confirmation) of the portal in one query: the Support form shows both."""
     installed = portal.app_version or 0
+    return taken_or_read(("pending_fixes", portal.id, installed), lambda: _read_pending_fixes(portal.id, installed))
+
+
+@cached_per_process(10, forget_on_write=(TicketFix, Ticket))
+def _portals_with_fixes() -> frozenset[int]:
+    """The portals with a fix still to show: an open ticket a release fixes, or one an update resolved that awaits
+    its user. Most portals have none, and their Support form then asks nothing more (other workers see a new
+    fix within the 10 seconds; the writer at once)."""
+    return frozenset(db.session.execute(
+        select(TicketFix.portal_id).join(Ticket, Ticket.id == TicketFix.ticket_id)
+        .where(or_(Ticket.status.in_(OPEN_STATUSES), _AWAITING)).distinct()
+    ).scalars())
+
+
+def _read_pending_fixes(portal_id: int, installed: int) -> tuple[list[PendingFix], list[PendingFix]]:
+    if portal_id not in _portals_with_fixes():
+        return [], []
     rows = db.session.execute(
         select(Ticket.number, Release.label, Release.version, _newer(installed).label("newer"),
                _AWAITING.label("awaiting"))
         .join(TicketFix, TicketFix.ticket_id == Ticket.id)
         .join(Release, Release.id == TicketFix.release_id)
-        .where(TicketFix.portal_id == portal.id, or_(_newer(installed), _AWAITING))
+        .where(TicketFix.portal_id == portal_id, or_(_newer(installed), _AWAITING))
     ).all()
     newer = sorted((PendingFix(n, label, v) for n, label, v, is_newer, _ in rows if is_newer),
                    key=lambda fix: (fix.version, fix.number))

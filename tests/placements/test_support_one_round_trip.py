@@ -88,7 +88,9 @@ def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_
 
 def test_the_first_open_asks_the_portal_while_the_oauth_server_verifies(app, sandbox):
     portal = installed_portal(sandbox, "acme")
-    open_support(sandbox, installed_portal(sandbox, "beta"))  # connections to the platform are kept from here on
+    beta = installed_portal(sandbox, "beta")
+    sandbox.state.rtt_ms = 50
+    open_support(sandbox, beta)  # two calls at once: two connections to the platform, kept from here on
     sandbox.state.rtt_ms = 400  # every call to the platform waits this long before it is answered
     before = len(sandbox.state.calls)
 
