@@ -9,7 +9,8 @@ vouched for when the placement opened, and the context snapshot taken then. Neit
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
 
 
 def issue(visitor: Visitor, kind: str) -> str:
-    payload = asdict(visitor)
+    payload = {f.name: getattr(visitor, f.name) for f in fields(visitor)}  # shallow: it is only serialized
     if kind == FORM:
         payload["nonce"] = secrets.token_urlsafe(24)
     elif kind != RECORDER:  # a recorder token keeps its form's nonce: its uploads count for that form
@@ -118,6 +119,20 @@ def _still_serving(visitor: Visitor, issued_at: datetime) -> None:
     refuse_unless_serving(portal, visitor.lang)
 
 
+_pruned_at = [0.0]  # this process's last sweep of spent nonces (time.monotonic())
+PRUNE_EVERY_SECONDS = 60
+
+
+def _prune_spent(ttl: int) -> None:
+    """Nonces older than a token can live are useless; drop them as we go, at most once a minute per process
+    (a row stays at most 2 * FRAME_TOKEN_TTL + a minute, where a sweep on every filing cost one more statement)."""
+    now = time.monotonic()
+    if now - _pruned_at[0] < PRUNE_EVERY_SECONDS:
+        return
+    _pruned_at[0] = now
+    db.session.execute(delete(UsedFormToken).where(UsedFormToken.used_at < utcnow() - timedelta(seconds=2 * ttl)))
+
+
 def already_spent(visitor: Visitor) -> bool:
     return db.session.execute(
         select(UsedFormToken.id).where(UsedFormToken.nonce == visitor.nonce)
@@ -132,9 +147,7 @@ def spend(visitor: Visitor) -> None:
     """
     if not visitor.nonce:
         raise FrameTokenRefused("err_token_invalid", visitor.lang)
-    ttl = current_app.config["FRAME_TOKEN_TTL"]
-    # Nonces older than a token can live are useless; drop them as we go.
-    db.session.execute(delete(UsedFormToken).where(UsedFormToken.used_at < utcnow() - timedelta(seconds=2 * ttl)))
+    _prune_spent(current_app.config["FRAME_TOKEN_TTL"])
     db.session.add(UsedFormToken(nonce=visitor.nonce, portal_id=visitor.portal_id))
     try:
         db.session.flush()
