@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g
 from flask.ctx import _AppCtxGlobals
-from flask_babel import Babel, force_locale, gettext, ngettext, pgettext, refresh
+from flask_babel import Babel, force_locale, get_locale, gettext, ngettext, pgettext, refresh
 
 from i18n_labels import LABELS, PluralLabel
 
@@ -74,8 +74,14 @@ def label(code: str, lang: str | None = None, **variables: object) -> str:
     with force_locale(pick_language(lang)) if lang else nullcontext():
         if isinstance(text, PluralLabel):
             return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
-        words = str(text)
+        key = (str(get_locale()), code)
+        words = _label_words.get(key)
+        if words is None:  # the catalogues are read once per process, so a code's words in a language are too
+            words = _label_words[key] = str(text)
     return words % variables if variables else words
+
+
+_label_words: dict[tuple[str, str], str] = {}
 
 
 def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:

@@ -10,8 +10,10 @@ The templates' filters: ``moment``, ``day``, ``clock`` (words) and ``time_elemen
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from babel import dates
+from babel import Locale, dates
+from babel.dates import DateTimePattern
 from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -33,16 +35,25 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+@lru_cache(maxsize=32)
+def _formats(locale: Locale) -> tuple[str, DateTimePattern, DateTimePattern, DateTimePattern]:
+    """The locale's way of joining a date and a time, and its medium date, short and medium time patterns,
+    parsed once per process (babel.dates parses the locale's pattern on every call)."""
+    join = dates.get_datetime_format("medium", locale=locale).replace("'", "")
+    return (join, dates.parse_pattern(dates.get_date_format("medium", locale=locale).pattern),
+            dates.parse_pattern(dates.get_time_format("short", locale=locale).pattern),
+            dates.parse_pattern(dates.get_time_format("medium", locale=locale).pattern))
+
+
 def moment(value: datetime | str | None) -> str:
     """A date and time: the locale's medium date and short time, then the zone."""
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
     when, locale = _utc(when), get_locale()
+    join, medium_date, short_time, _ = _formats(locale)
     # Joined by the locale's own "{1}, {0}", quotes dropped, as babel.dates.format_datetime joins its parts.
-    words = (dates.get_datetime_format("medium", locale=locale).replace("'", "")
-             .replace("{1}", dates.format_date(when, "medium", locale=locale))
-             .replace("{0}", dates.format_time(when, "short", tzinfo=UTC, locale=locale)))
+    words = join.replace("{1}", medium_date.apply(when, locale)).replace("{0}", short_time.apply(when, locale))
     return f"{words} {ZONE}"
 
 
@@ -51,7 +62,8 @@ def day(value: date | str | None) -> str:
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    return dates.format_date(when, "medium", locale=get_locale())
+    locale = get_locale()
+    return _formats(locale)[1].apply(when, locale)
 
 
 def clock(value: datetime | str | None) -> str:
@@ -59,7 +71,8 @@ def clock(value: datetime | str | None) -> str:
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    return f"{dates.format_time(_utc(when), 'medium', tzinfo=UTC, locale=get_locale())} {ZONE}"
+    locale = get_locale()
+    return f"{_formats(locale)[3].apply(_utc(when), locale)} {ZONE}"
 
 
 def iso(value: date | str) -> str:

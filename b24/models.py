@@ -96,7 +96,7 @@ class Portal(db.Model):
     def token_health(self) -> str:
         if self.needs_reauth:
             return "needs_reauth"
-        if not self.refresh_token:
+        if not self.sealed_refresh_token:  # whether one is stored, read without decrypting it (list pages)
             return "none"
         return "ok"
 
