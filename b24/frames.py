@@ -108,14 +108,18 @@ def verify_frame(request: Request, *, installing: bool = False,
     vouched for only when every check below holds and the OAuth server names that endpoint.
     """
     posted = read_frame(request)
-    portal = db.session.execute(select(Portal).where(Portal.member_id == posted.member_id)).scalar_one_or_none()
     oauth = OAuthServer.for_endpoint(posted.server_endpoint)
-    fresh_after = portal.revoked_at if portal else None
-    # The OAuth server is asked on the pool (unless this token's verdict is remembered) while this thread goes on
-    # with what needs no verdict yet: the portal's question and the reads the page will need (``ahead``).
-    verdict = _vouchers.peek(oauth.base_url, posted.auth_id, fresh_after)
-    asking = None if verdict is not None else meanwhile(_vouched, oauth, posted.auth_id, posted.auth_expires,
-                                                        fresh_after)
+    # The OAuth server is asked first, on the pool (unless this token's verdict is remembered), while this thread
+    # goes on with what needs no verdict yet: the registry's row, the portal's question and the reads the page
+    # will need (``ahead``).
+    remembered = _vouchers.peek(oauth.base_url, posted.auth_id) is not None
+    asking = None if remembered else meanwhile(_vouched, oauth, posted.auth_id, posted.auth_expires, None)
+    portal = db.session.execute(select(Portal).where(Portal.member_id == posted.member_id)).scalar_one_or_none()
+    verdict = None
+    if remembered:
+        verdict = _vouchers.peek(oauth.base_url, posted.auth_id, portal.revoked_at if portal else None)
+        if verdict is None:  # remembered from before the portal's uninstall: asked again
+            asking = meanwhile(_vouched, oauth, posted.auth_id, posted.auth_expires, portal.revoked_at)
     question = None
     try:
         question = ahead(portal, posted.auth_id) if ahead and portal is not None else None
