@@ -65,6 +65,9 @@ def record_rows(rows: list[dict]) -> None:
     journal.add(rows)
 
 
+JOURNAL_THREAD = "rest-call-log"  # the writer's thread name (bench/wsgi.py counts its statements)
+
+
 def flush_journal(app) -> None:
     """Write what ``app``'s journal holds now and wait for a write under way (before its engine is disposed)."""
     journal = app.extensions.get("rest_call_journal")
@@ -89,7 +92,7 @@ class _Journal:
         with self._lock:
             self._rows.extend(rows)
             if self._writer is None:
-                self._writer = threading.Thread(target=self._write_while_rows, name="rest-call-log", daemon=True)
+                self._writer = threading.Thread(target=self._write_while_rows, name=JOURNAL_THREAD, daemon=True)
                 self._writer.start()
 
     def _write_while_rows(self) -> None:

@@ -14,6 +14,8 @@ from bench.servers import Gunicorn
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CLIENT_ID, CLIENT_SECRET = "local.bench.app", "bench-client-secret"
+# The "case" of BENCH_STATS_DIR lines that count the REST log writer's statements (bench/wsgi.py, bench/http.py).
+BACKGROUND = "_background"
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The app as gunicorn serves it in production, plus one bare endpoint: the benchmarks' baseline in the same server.
 
 Also the b24pysdk peer (bench/peer.py), and a count of SQL statements and pool check-outs per request for the
-requests that ask for it (header X-Bench-Count), from the first byte in to the response closed (so the REST log
-written after the answer counts too), appended to BENCH_STATS_DIR/<pid>.jsonl.
+requests that ask for it (header X-Bench-Count), from the first byte in to the response closed, appended to
+BENCH_STATS_DIR/<pid>.jsonl; the REST log's writer thread, which writes many requests' rows at once, on lines of
+its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy.pool import Pool
 from werkzeug.wsgi import ClosingIterator
 
 from app import create_app
+from b24.calls import JOURNAL_THREAD
 from bench import peer
+from bench.stack import BACKGROUND
 
 app = create_app()
 peer.register(app)
@@ -35,12 +38,25 @@ def bare() -> str:
 def _statement(*_args) -> None:
     if getattr(_counting, "on", False):
         _counting.sql += 1
+    elif threading.current_thread().name == JOURNAL_THREAD:
+        _background("sql")
 
 
 @event.listens_for(Pool, "checkout")
 def _checkout(*_args) -> None:
     if getattr(_counting, "on", False):
         _counting.checkouts += 1
+    elif threading.current_thread().name == JOURNAL_THREAD:
+        _background("checkouts")
+
+
+def _background(kind: str) -> None:
+    """A statement or check-out of the REST log's writer (b24.calls), which writes the rows of many requests
+    at once off their threads: recorded on its own line, for bench.http to share among the counted requests."""
+    directory = os.environ.get("BENCH_STATS_DIR")
+    if directory:
+        with open(os.path.join(directory, f"{os.getpid()}.jsonl"), "a") as out:
+            out.write(json.dumps({"case": BACKGROUND, kind: 1}) + "\n")
 
 
 def _counted(wsgi_app):
