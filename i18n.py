@@ -2,7 +2,8 @@
 
 The language is chosen where it is known and put in ``g.lang``: the placement from the portal's LANG in the frame
 (or the frame token), the console from the staff member's choice, the public page from ``?lang`` or the browser,
-mail from the recipient's language (``force_locale``). The locale selector only reads it. Strings are gettext
+mail from the recipient's language (``force_locale``), a ``flask`` command from the environment's locale
+(``cli_language``, set by ``CommandLine``). The locale selector only reads it. Strings are gettext
 calls whose msgid is the English text (translations/ru/LC_MESSAGES/messages.po; English needs no catalogue);
 README "Translations" says how to add one.
 """
@@ -12,12 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g
+from flask import Flask, current_app, g
+from flask.cli import AppGroup, ScriptInfo
 from flask.ctx import _AppCtxGlobals
 from flask_babel import Babel, force_locale, get_locale, gettext, ngettext, pgettext, refresh
 
@@ -36,6 +40,45 @@ def pick_language(value: str | None) -> str:
 def current_language() -> str:
     """The locale selector: the language the request chose (``g.lang``), English when it chose none."""
     return pick_language(g.get("lang"))
+
+
+def cli_language() -> str:
+    """The language of a command line, as gettext reads the environment: the first of ``LC_ALL``, ``LC_MESSAGES``
+    and ``LANG`` that is set (``ru_RU.UTF-8`` -> ru); English when none is or it names another language (C, de_DE)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return pick_language(os.environ[name])
+    return "en"
+
+
+class CommandLine(AppGroup):
+    """``app.cli``: every ``flask`` command of the app runs with ``g.lang`` = ``cli_language()``.
+
+    Each command is looked up here before it runs: ``flask`` pushes the app context and asks ``app.cli`` for it
+    (``FlaskGroup.get_command``), the test runner invokes ``app.cli`` itself. So this one place covers the
+    blueprints' groups, ``app.cli.add_command`` and any command added later, without a module opting in. The app's
+    context is pushed here when it is not yet (the test runner), as ``flask`` does; the language is put back when
+    the command ends. Help texts stay English: click reads them at import, before any language is known.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            if not current_app or current_app._get_current_object() is not app:
+                ctx.with_resource(app.app_context())
+            ctx.with_resource(_speaking(cli_language()))
+        return command
+
+
+@contextmanager
+def _speaking(lang: str) -> Iterator[None]:
+    before = g.get("lang")
+    g.lang = lang
+    try:
+        yield
+    finally:
+        g.lang = before
 
 
 class LanguageAwareGlobals(_AppCtxGlobals):
@@ -109,6 +152,7 @@ def compile_stale_catalogues(directory: Path = TRANSLATIONS) -> None:
 def init_app(app: Flask) -> None:
     compile_stale_catalogues()
     app.app_ctx_globals_class = LanguageAwareGlobals
+    app.cli = CommandLine(app.cli.name, commands=app.cli.commands)  # keeps what came before (flask db)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=current_language)
     app.jinja_env.globals["label"] = label

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint
+from flask_babel import gettext
 
 from api import tokens
 from database import db
@@ -27,13 +28,14 @@ def create_token(name: str, staff_email: str | None) -> None:
     if staff_email:
         staff = staff_by_email(staff_email)
         if staff is None:
-            raise click.ClickException(f"No staff account {staff_email}.")
+            raise click.ClickException(gettext("No staff account %(email)s.", email=staff_email))
     try:
         token, plain = tokens.issue(name, staff)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Token {token.id} ({token.name}) created. Copy it now, it is not shown again:")
+    click.echo(gettext("Token %(id)s (%(name)s) created. Copy it now, it is not shown again:", id=token.id,
+                       name=token.name))
     click.echo(plain)
 
 
@@ -42,7 +44,7 @@ def list_tokens() -> None:
     """List tokens by id, name and prefix (never the token)."""
     rows = tokens.all_tokens()
     if not rows:
-        click.echo("No API tokens yet.")
+        click.echo(gettext("No API tokens yet."))
         return
     click.echo(f"{'ID':>4} {'NAME':24} {'PREFIX':14} {'STAFF':28} {'CREATED':16} {'LAST USED':16} REVOKED")
     for t in rows:
@@ -58,6 +60,6 @@ def revoke_token(token_id: int) -> None:
     """Revoke a token by id; requests with it are refused from now on."""
     token = tokens.revoke(token_id)
     if token is None:
-        raise click.ClickException(f"No API token with id {token_id}.")
+        raise click.ClickException(gettext("No API token with id %(id)s.", id=token_id))
     db.session.commit()
-    click.echo(f"Token {token.id} ({token.name}) revoked.")
+    click.echo(gettext("Token %(id)s (%(name)s) revoked.", id=token.id, name=token.name))

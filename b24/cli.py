@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint, current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from b24 import bindings, lifecycle
@@ -32,7 +33,7 @@ def list_portals(status: str | None) -> None:
         query = query.where(Portal.status == status)
     portals = db.session.execute(query).scalars().all()
     if not portals:
-        click.echo("No portals yet.")
+        click.echo(gettext("No portals yet."))
         return
     click.echo(f"{'MEMBER_ID':34} {'DOMAIN':40} {'STATUS':11} {'VER':>4} APP TOKEN        AGE  STANDING   LAST SEEN")
     for p in portals:
@@ -49,7 +50,7 @@ def show_portal(member_id: str) -> None:
     """Show one portal with its domain, version and lifecycle history."""
     portal = portal_by_member(member_id)
     if portal is None:
-        raise click.ClickException(f"No portal with member_id {member_id}.")
+        raise click.ClickException(gettext("No portal with member_id %(member_id)s.", member_id=member_id))
     rows = [
         ("member_id", portal.member_id),
         ("domain", portal.domain),
@@ -90,14 +91,15 @@ def check_portal(member_id: str) -> None:
     """Ask the portal for app.info with the stored token (refreshing it if expired) and record the answer."""
     portal = portal_by_member(member_id)
     if portal is None:
-        raise click.ClickException(f"No portal with member_id {member_id}.")
+        raise click.ClickException(gettext("No portal with member_id %(member_id)s.", member_id=member_id))
     try:
         info = lifecycle.check_portal(portal)
     except B24Error as exc:
         db.session.commit()
         raise click.ClickException(exc.message) from None
-    click.echo(f"{portal.domain}: version {info.get('VERSION')}, status {info.get('STATUS')}, "
-               f"licence {info.get('LICENSE') or '-'}")
+    click.echo(gettext("%(domain)s: version %(version)s, status %(status)s, licence %(licence)s",
+                       domain=portal.domain, version=info.get("VERSION"), status=info.get("STATUS"),
+                       licence=info.get("LICENSE") or "-"))
 
 
 def _or_dash(value) -> str:
@@ -110,16 +112,20 @@ def bind_portal(member_id: str) -> None:
     """Bind the Support placements and lifecycle events again with the stored token; say what was refused."""
     portal = portal_by_member(member_id)
     if portal is None:
-        raise click.ClickException(f"No portal with member_id {member_id}.")
+        raise click.ClickException(gettext("No portal with member_id %(member_id)s.", member_id=member_id))
     try:
         outcome = bindings.rebind(portal, client_for(portal), by="flask portals bind")
     except B24Error as exc:
         db.session.commit()
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"{portal.domain}: bound {', '.join(outcome.bound) or 'nothing'}")
+    if outcome.bound:
+        click.echo(gettext("%(domain)s: bound %(placements)s", domain=portal.domain,
+                           placements=", ".join(outcome.bound)))
+    else:
+        click.echo(gettext("%(domain)s: bound nothing", domain=portal.domain))
     for key, code in sorted(outcome.refused.items()):
-        click.echo(f"  refused {key}: {code}")
+        click.echo("  " + gettext("refused %(placement)s: %(code)s", placement=key, code=code))
 
 
 @cli.cli.command("renew")
@@ -131,11 +137,16 @@ def renew_tokens(older_than: int | None) -> None:
     report = renew_old_tokens(days)
     pruned = prune_calls()
     for member_id in report.renewed:
-        click.echo(f"renewed {member_id}")
+        click.echo(gettext("renewed %(member_id)s", member_id=member_id))
     for member_id, reason in report.failed.items():
-        click.echo(f"failed  {member_id}: {reason}")
-    click.echo(f"{len(report.renewed)} renewed, {len(report.skipped)} already fresh, {len(report.failed)} failed; "
-               f"{pruned} old REST log rows pruned.")
+        click.echo(gettext("failed %(member_id)s: %(reason)s", member_id=member_id, reason=reason))
+    click.echo(gettext(
+        "%(renewed)s, %(fresh)s, %(failed)s; %(pruned)s.",
+        renewed=ngettext("%(num)s renewed", "%(num)s renewed", len(report.renewed)),
+        fresh=ngettext("%(num)s already fresh", "%(num)s already fresh", len(report.skipped)),
+        failed=ngettext("%(num)s failed", "%(num)s failed", len(report.failed)),
+        pruned=ngettext("%(num)s old REST log rows pruned", "%(num)s old REST log rows pruned", pruned),
+    ))
 
 
 @cli.cli.command("calls")
@@ -145,10 +156,10 @@ def list_calls(member_id: str, limit: int) -> None:
     """The portal's latest REST calls: time, method, HTTP status, error code, duration (never a token)."""
     portal = portal_by_member(member_id)
     if portal is None:
-        raise click.ClickException(f"No portal with member_id {member_id}.")
+        raise click.ClickException(gettext("No portal with member_id %(member_id)s.", member_id=member_id))
     calls = recent_calls(portal.id, limit)
     if not calls:
-        click.echo("No REST calls logged.")
+        click.echo(gettext("No REST calls logged."))
         return
     click.echo(f"{'TIME':19} {'METHOD':48} {'HTTP':>4} {'MS':>6} ERROR")
     for call in calls:

@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Blueprint
+from flask_babel import gettext
 
 from console.staff import StaffError, create_user
 from database import db
@@ -17,14 +18,14 @@ cli.cli.help = "Staff accounts for the developer console."
 def _password(password: str | None, from_stdin: bool) -> str:
     """The password from --password, from the first line of stdin, or asked for on a terminal."""
     if password is not None and from_stdin:
-        raise click.UsageError("Give either --password or --password-stdin, not both.")
+        raise click.UsageError(gettext("Give either --password or --password-stdin, not both."))
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if password is not None:
         return password
     if not sys.stdin.isatty():
-        raise click.UsageError("No password: give --password PASSWORD or --password-stdin (e.g. from a pipe).")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        raise click.UsageError(gettext("No password: give --password PASSWORD or --password-stdin (e.g. from a pipe)."))
+    return click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
 
 
 @cli.cli.command("create-user")
@@ -51,4 +52,7 @@ def create_user_command(email: str, name: str, password: str | None, password_st
     except StaffError as exc:
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"Created staff account {user.email}" + (" (may see vulnerability reports)" if vulnerabilities else ""))
+    if vulnerabilities:
+        click.echo(gettext("Created staff account %(email)s (may see vulnerability reports)", email=user.email))
+    else:
+        click.echo(gettext("Created staff account %(email)s", email=user.email))

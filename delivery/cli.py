@@ -7,6 +7,7 @@ import threading
 
 import click
 from flask import Blueprint
+from flask_babel import gettext, ngettext
 
 from delivery import operations, worker
 from delivery.models import MESSAGE_STATES
@@ -26,10 +27,13 @@ def run_worker(once: bool, worker_name: str | None, batch: int | None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     name = worker_name or worker.default_worker_name()
-    click.echo(f"delivery worker {name} started" + (" (one pass)" if once else ""))
+    if once:
+        click.echo(gettext("delivery worker %(name)s started (one pass)", name=name))
+    else:
+        click.echo(gettext("delivery worker %(name)s started", name=name))
     counts = worker.run(worker=name, batch=batch, once=once, stop=stop)
-    click.echo("sent {sent}, waiting for retry {pending}, dead {dead}, recovered from stopped workers {reaped}"
-               .format(**counts))
+    click.echo(gettext("sent %(sent)s, waiting for retry %(pending)s, dead %(dead)s, recovered from stopped "
+                       "workers %(reaped)s", **counts))
 
 
 @cli.cli.command("retry")
@@ -38,13 +42,14 @@ def run_worker(once: bool, worker_name: str | None, batch: int | None) -> None:
 def retry(message_id: int | None, all_dead: bool) -> None:
     """Put a dead message (or all of them) back in line with a fresh set of attempts."""
     if all_dead == (message_id is not None):
-        raise click.UsageError("Give a message ID or --all-dead.")
+        raise click.UsageError(gettext("Give a message ID or --all-dead."))
     if all_dead:
-        click.echo(f"{operations.retry_dead()} dead message(s) queued again.")
+        count = operations.retry_dead()
+        click.echo(ngettext("%(num)s dead message(s) queued again.", "%(num)s dead message(s) queued again.", count))
         return
     if not operations.retry(message_id):
-        raise click.ClickException(f"No dead or waiting message with id {message_id}.")
-    click.echo(f"Message {message_id} queued again.")
+        raise click.ClickException(gettext("No dead or waiting message with id %(id)s.", id=message_id))
+    click.echo(gettext("Message %(id)s queued again.", id=message_id))
 
 
 @cli.cli.command("list")
@@ -54,7 +59,7 @@ def list_messages(state: str | None, limit: int) -> None:
     """List outbox messages, newest first."""
     rows = operations.messages(state, limit)
     if not rows:
-        click.echo("The outbox is empty." if not state else f"No {state} messages.")
+        click.echo(gettext("No %(state)s messages.", state=state) if state else gettext("The outbox is empty."))
         return
     click.echo(f"{'ID':>6} {'STATE':8} {'CHANNEL':9} {'EVENT':15} {'TRIES':>5} {'TICKET':16} {'TO':28} LAST ERROR")
     for m in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint
+from flask_babel import gettext, ngettext
 
 from database import db
 from releases import following
@@ -18,5 +19,6 @@ def flag_overdue_command() -> None:
     flagged = following.flag_overdue()
     db.session.commit()
     for fix in flagged:
-        click.echo(f"{fix.ticket.number}: planned {fix.planned_on.isoformat()}, no release yet")
-    click.echo(f"{len(flagged)} flagged")
+        click.echo(gettext("%(number)s: planned %(date)s, no release yet", number=fix.ticket.number,
+                           date=fix.planned_on.isoformat()))
+    click.echo(ngettext("%(num)s flagged", "%(num)s flagged", len(flagged)))

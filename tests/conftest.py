@@ -96,9 +96,13 @@ def client(app):
     return app.test_client()
 
 
+# A command speaks the environment's locale (i18n.cli_language): the tests that read its English pin it.
+ENGLISH_LOCALE = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8"}
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return app.test_cli_runner(env=ENGLISH_LOCALE)
 
 
 class LiveServer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import ngettext
 
 from tickets.resumable import sweep_expired
 from tickets.uploads import sweep_incoming
@@ -15,6 +16,11 @@ from tickets.uploads import sweep_incoming
 @with_appcontext
 def sweep_uploads_command(hours: float) -> None:
     """Delete multipart temp parts a killed worker left, and tus uploads past UPLOAD_EXPIRE_HOURS."""
-    click.echo(f"removed {sweep_incoming(hours * 3600)} unfinished upload part(s)")
+    parts = sweep_incoming(hours * 3600)
+    click.echo(ngettext("removed %(num)s unfinished upload part(s)", "removed %(num)s unfinished upload part(s)",
+                        parts))
     expire = current_app.config["UPLOAD_EXPIRE_HOURS"]
-    click.echo(f"removed {sweep_expired()} resumable upload(s) idle for more than {expire} hours")
+    uploads = sweep_expired()
+    click.echo(ngettext("removed %(num)s resumable upload(s) idle for more than %(hours)s hours",
+                        "removed %(num)s resumable upload(s) idle for more than %(hours)s hours", uploads,
+                        hours=expire))

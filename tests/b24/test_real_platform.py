@@ -31,6 +31,7 @@ def _portal(app, member_id: str) -> Portal:
 def _env(app) -> dict[str, str]:
     return {
         **os.environ,
+        "LC_ALL": "C.UTF-8",  # the tests read the commands' English (i18n.cli_language)
         "DATABASE_URL": app.config["DATABASE_URL"],
         "SECRET_KEY": app.config["SECRET_KEY"],
         "B24_CLIENT_ID": app.config["B24_CLIENT_ID"],

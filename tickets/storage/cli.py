@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext, ngettext
 
 from tickets.storage import current_store
 
@@ -46,7 +47,10 @@ def export_command(directory: str, link_dest: str | None) -> None:
                 sink.write(data)
         os.replace(part, out)
         copied += 1
-    click.echo(f"exported {copied} file(s), linked {linked} from {link_dest or '-'} into {target}")
+    click.echo(gettext("%(exported)s, %(linked)s from %(earlier)s into %(directory)s",
+                       exported=ngettext("exported %(num)s file(s)", "exported %(num)s file(s)", copied),
+                       linked=ngettext("linked %(num)s", "linked %(num)s", linked), earlier=link_dest or "-",
+                       directory=target))
 
 
 @attachments_cli.command("import")
@@ -60,7 +64,8 @@ def import_command(directory: str) -> None:
         if not (path.is_file() and path.name.isalnum()) or path.name in present:
             continue
         restored += _copy_in(store, path)
-    click.echo(f"imported {restored} file(s) into the {store.kind} store")
+    click.echo(ngettext("imported %(num)s file(s) into the %(kind)s store",
+                        "imported %(num)s file(s) into the %(kind)s store", restored, kind=store.kind))
 
 
 def _copy_in(store, path: Path) -> int:
