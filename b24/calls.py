@@ -11,6 +11,7 @@ import atexit
 import logging
 import threading
 import time
+import weakref
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -86,7 +87,9 @@ class _Journal:
         self._lock = threading.Lock()  # the rows and the writer thread
         self._writing = threading.Lock()  # held while rows are written: flush() waits for a write under way
         self._writer: threading.Thread | None = None
-        atexit.register(self.flush)
+        # Written at exit, without atexit keeping the app alive (tests make hundreds of apps).
+        journal = weakref.ref(self)
+        atexit.register(lambda: (kept := journal()) is not None and kept.flush())
 
     def add(self, rows: list[dict]) -> None:
         with self._lock:
