@@ -10,6 +10,7 @@ from flask import Flask
 import errors
 import i18n
 import i18n_dates
+import i18n_render
 import settings
 from database import db, migrate
 
@@ -23,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"))
     i18n.init_app(app)
     i18n_dates.init_app(app)
+    i18n_render.init_app(app)
     errors.init_app(app)  # the last resort; each package registers its own exceptions and machine paths
 
     import ops

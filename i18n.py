@@ -111,16 +111,23 @@ def label(code: str, lang: str | None = None, **variables: object) -> str:
 
     An unknown code is shown as itself, so the page checks of tests/i18n_check.py find it.
     """
+    return label_in(str(get_locale()), code, lang, **variables)
+
+
+def label_in(locale: str, code: str, lang: str | None = None, **variables: object) -> str:
+    """``label`` for a caller that knows the locale Flask-Babel speaks now (i18n_render binds it per page)."""
     text = LABELS.get(code)
     if text is None:
         return code
-    with force_locale(pick_language(lang)) if lang else nullcontext():
-        if isinstance(text, PluralLabel):
-            return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
-        key = (str(get_locale()), code)
-        words = _label_words.get(key)
-        if words is None:  # the catalogues are read once per process, so a code's words in a language are too
-            words = _label_words[key] = str(text)
+    if lang or isinstance(text, PluralLabel):
+        with force_locale(pick_language(lang)) if lang else nullcontext():
+            if isinstance(text, PluralLabel):
+                return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
+            locale = str(get_locale())
+    key = (locale, code)
+    words = _label_words.get(key)
+    if words is None:  # the catalogues are read once per process, so a code's words in a language are too
+        words = _label_words[key] = str(text)
     return words % variables if variables else words
 
 

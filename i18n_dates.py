@@ -9,7 +9,7 @@ The templates' filters: ``moment``, ``day``, ``clock`` (words) and ``time_elemen
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
 from babel import Locale, dates
@@ -50,10 +50,12 @@ def moment(value: datetime | str | None) -> str:
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    when, locale = _utc(when), get_locale()
-    join, medium_date, short_time, _ = _formats(locale)
+    when = _utc(when)
+    locale = get_locale()
+    join = _formats(locale)[0]
     # Joined by the locale's own "{1}, {0}", quotes dropped, as babel.dates.format_datetime joins its parts.
-    words = join.replace("{1}", medium_date.apply(when, locale)).replace("{0}", short_time.apply(when, locale))
+    words = join.replace("{1}", _date_words(locale, when.date())).replace(
+        "{0}", _short_time_words(locale, when.hour, when.minute))
     return f"{words} {ZONE}"
 
 
@@ -62,8 +64,7 @@ def day(value: date | str | None) -> str:
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    locale = get_locale()
-    return _formats(locale)[1].apply(when, locale)
+    return _date_words(get_locale(), when.date() if isinstance(when, datetime) else when)
 
 
 def clock(value: datetime | str | None) -> str:
@@ -73,6 +74,18 @@ def clock(value: datetime | str | None) -> str:
         return str(value or "")
     locale = get_locale()
     return f"{_formats(locale)[3].apply(_utc(when), locale)} {ZONE}"
+
+
+# A page of 50 rows formats a hundred moments, and babel applies a pattern field by field: the words of a day and
+# of a minute are kept per locale (a few thousand days and 1,440 minutes at most).
+@lru_cache(maxsize=4096)
+def _date_words(locale: Locale, when: date) -> str:
+    return _formats(locale)[1].apply(when, locale)
+
+
+@lru_cache(maxsize=4096)
+def _short_time_words(locale: Locale, hour: int, minute: int) -> str:
+    return _formats(locale)[2].apply(time(hour, minute), locale)
 
 
 def iso(value: date | str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import urllib.request
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
@@ -33,6 +34,14 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+def _environment_matters() -> bool:
+    """Whether the environment names a proxy or a CA bundle, which requests then reads on every call (it walks
+    ``os.environ`` for the proxy settings each time, a few per cent of an open's CPU). When it names neither,
+    the Sessions do not look, nor at a ~/.netrc, whose passwords have no business going to a portal."""
+    return bool(urllib.request.getproxies()) or any(
+        os.environ.get(name) for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
+
+
 def session() -> requests.Session:
     """This thread's Session for calls to Bitrix24, over the process's shared connections."""
     current = getattr(_local, "session", None)
@@ -41,5 +50,6 @@ def session() -> requests.Session:
         current.mount("https://", _adapter)
         current.mount("http://", _adapter)
         current.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # accepts none, sends none
+        current.trust_env = _environment_matters()
         _local.session = current
     return current

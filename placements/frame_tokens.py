@@ -64,11 +64,22 @@ def _serializer(kind: str) -> URLSafeTimedSerializer:
 
 
 def issue(visitor: Visitor, kind: str) -> str:
-    payload = {f.name: getattr(visitor, f.name) for f in fields(visitor)}  # shallow: it is only serialized
+    """A token of ``kind`` for ``visitor``: a form token with a new nonce, a recorder token with the visitor's."""
     if kind == FORM:
-        payload["nonce"] = secrets.token_urlsafe(24)
-    elif kind != RECORDER:  # a recorder token keeps its form's nonce: its uploads count for that form
-        payload["nonce"] = None
+        return _signed(visitor, kind, secrets.token_urlsafe(24))
+    # A recorder token keeps its form's nonce: its uploads count for that form.
+    return _signed(visitor, kind, visitor.nonce if kind == RECORDER else None)
+
+
+def issue_form(visitor: Visitor) -> tuple[str, str]:
+    """A new form's token and the token of its recorder window, which uploads for that form (the same nonce)."""
+    nonce = secrets.token_urlsafe(24)
+    return _signed(visitor, FORM, nonce), _signed(visitor, RECORDER, nonce)
+
+
+def _signed(visitor: Visitor, kind: str, nonce: str | None) -> str:
+    payload = {f.name: getattr(visitor, f.name) for f in fields(visitor)}  # shallow: it is only serialized
+    payload["nonce"] = nonce
     # To the microsecond (the signature's own timestamp has whole seconds): compared with the portal's revoked_at.
     payload["issued"] = utcnow().isoformat()
     return _serializer(kind).dumps(payload)

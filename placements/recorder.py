@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, render_template, request, url_for
 
 from placements import frame_tokens
-from placements.frame_tokens import FORM, RECORDER
+from placements.frame_tokens import RECORDER
 
 bp = Blueprint("support_recorder", __name__, url_prefix="/placements/support/recorder")
 
@@ -34,12 +34,10 @@ def page():
     )
 
 
-def recorder_url(form_token: str) -> str:
-    """The recorder window's address for the form holding ``form_token`` (same portal, user and nonce)."""
-    visitor = frame_tokens.read(form_token, FORM)
-    return url_for("support_recorder.page", r=frame_tokens.issue(visitor, RECORDER))
+def recorder_url(recorder_token: str) -> str:
+    """The recorder window's address for a recorder token (``frame_tokens.issue_form`` gives it with its form's)."""
+    return url_for("support_recorder.page", r=recorder_token)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["recorder_url"] = recorder_url

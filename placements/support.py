@@ -18,7 +18,8 @@ from database import db, keeping_loaded
 from delivery.log import delivery_log
 from ops.ratelimit import limit_submission
 from placements import frame_tokens
-from placements.frame_tokens import FORM, VIEW, FrameTokenRefused, Visitor
+from placements.frame_tokens import FORM, RECORDER, VIEW, FrameTokenRefused, Visitor
+from placements.recorder import recorder_url
 from placements.uploads import AFTER_VIDEO, UPLOAD_FIELD, attached_uploads, claimed_uploads, read_submission
 from placements.visit import open_visit, verify_opening
 from redactor import redact_url
@@ -165,6 +166,9 @@ def render_form(
     if reached is None:
         reached = visitor.context.get("portal_reached")
     allowed = eligibility(portal, operator, reached_now=reached)
+    # The form's token and its recorder window's: the same nonce, so what the window uploads counts for this form.
+    form_token, recorder_token = (token, frame_tokens.issue(visitor, RECORDER)) if token \
+        else frame_tokens.issue_form(visitor)
     if not typed:
         typed = {
             "contract_number": allowed.contract_number or "",
@@ -181,7 +185,8 @@ def render_form(
         values=typed,
         errors=rejected.errors if rejected else {},
         error_params=rejected.params if rejected else {},
-        form_token=token or frame_tokens.issue(visitor, FORM),
+        form_token=form_token,
+        recorder_url=recorder_url(recorder_token),
         view_token=frame_tokens.issue(visitor, VIEW),
         accept_video=accept_attribute("video"),
         accept_file=accept_attribute("file"),
