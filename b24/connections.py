@@ -34,12 +34,21 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def _environment_matters() -> bool:
-    """Whether the environment names a proxy or a CA bundle, which requests then reads on every call (it walks
-    ``os.environ`` for the proxy settings each time, a few per cent of an open's CPU). When it names neither,
-    the Sessions do not look, nor at a ~/.netrc, whose passwords have no business going to a portal."""
-    return bool(urllib.request.getproxies()) or any(
-        os.environ.get(name) for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
+def _from_environment(current: requests.Session) -> None:
+    """What requests would read from the environment on every call, read once for this Session.
+
+    requests walks ``os.environ`` for the proxy settings on each call (a few per cent of an open's CPU); they do
+    not change while the process runs. With no proxy named, the Session stops looking (nor does it read a
+    ~/.netrc, whose passwords have no business going to a portal) and takes the CA bundle the environment
+    names, as requests would (``REQUESTS_CA_BUNDLE``, then ``CURL_CA_BUNDLE``). With a proxy, requests keeps
+    reading it all, ``NO_PROXY`` included.
+    """
+    if urllib.request.getproxies():
+        return
+    current.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        current.verify = bundle
 
 
 def session() -> requests.Session:
@@ -50,6 +59,6 @@ def session() -> requests.Session:
         current.mount("https://", _adapter)
         current.mount("http://", _adapter)
         current.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # accepts none, sends none
-        current.trust_env = _environment_matters()
+        _from_environment(current)
         _local.session = current
     return current

@@ -6,6 +6,8 @@ import multiprocessing
 import os
 import tempfile
 
+from gunicorn import glogging
+
 wsgi_app = "app:create_app()"
 
 # Behind nginx on the same host: loopback. On a platform that injects PORT (Heroku-like), listen on it.
@@ -29,6 +31,17 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 
 # Our own JSON line per request (ops/logging.py) replaces the access log; errors go to stderr as JSON too.
 accesslog = None
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger without the access log: with a logconfig_dict gunicorn would still build every request's
+    access-log fields, only for "gunicorn.access" to drop them."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        pass
+
+
+logger_class = Logger
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logconfig_dict = {

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from b24 import connections
 
@@ -17,7 +25,7 @@ class Recorder:
     """An HTTP server on loopback that answers every request with its name and keeps the request lines' targets
     (a forward proxy receives the absolute URL: ``GET http://portal.invalid/... HTTP/1.1``)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, tls: tuple[str, str] | None = None):
         self.targets: list[str] = []
         recorder = self
 
@@ -34,7 +42,13 @@ class Recorder:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
@@ -82,3 +96,34 @@ def test_no_proxy_keeps_its_hosts_direct(monkeypatch, proxy, portal):
 def test_without_a_proxy_the_call_goes_straight_to_the_portal(proxy, portal):
     assert in_new_thread(f"{portal.url}/rest/app.info.json") == "portal"
     assert proxy.targets == []
+
+
+def certificate(directory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1: (certificate file, key file); the certificate is its own CA."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "portal.pem", directory / "portal.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_the_ca_bundle_the_environment_names_is_trusted(monkeypatch, tmp_path, variable):
+    cert_file, key_file = certificate(tmp_path)
+    portal = Recorder("portal over TLS", tls=(cert_file, key_file))
+    try:
+        with pytest.raises(requests.exceptions.SSLError):  # a CA nobody named is not trusted
+            in_new_thread(f"{portal.url}/rest/app.info.json")
+        monkeypatch.setenv(variable, cert_file)
+        assert in_new_thread(f"{portal.url}/rest/app.info.json") == "portal over TLS"
+    finally:
+        portal.server.shutdown()
