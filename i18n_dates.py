@@ -9,6 +9,7 @@ The templates' filters: ``moment``, ``day``, ``clock`` (words) and ``time_elemen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ from babel import Locale, dates
 from babel.dates import DateTimePattern
 from flask import Flask
 from flask_babel import get_locale
+from jinja2 import pass_context
 from markupsafe import Markup
 
 ZONE = "UTC"
@@ -45,13 +47,13 @@ def _formats(locale: Locale) -> tuple[str, DateTimePattern, DateTimePattern, Dat
             dates.parse_pattern(dates.get_time_format("medium", locale=locale).pattern))
 
 
-def moment(value: datetime | str | None) -> str:
-    """A date and time: the locale's medium date and short time, then the zone."""
+def moment(value: datetime | str | None, locale: Locale | None = None) -> str:
+    """A date and time: the locale's medium date and short time, then the zone (``locale``: Flask-Babel's now)."""
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
     when = _utc(when)
-    locale = get_locale()
+    locale = locale or get_locale()
     join = _formats(locale)[0]
     # Joined by the locale's own "{1}, {0}", quotes dropped, as babel.dates.format_datetime joins its parts.
     words = join.replace("{1}", _date_words(locale, when.date())).replace(
@@ -59,20 +61,20 @@ def moment(value: datetime | str | None) -> str:
     return f"{words} {ZONE}"
 
 
-def day(value: date | str | None) -> str:
+def day(value: date | str | None, locale: Locale | None = None) -> str:
     """A calendar date (a contract's end, a planned release): the locale's medium date, no zone."""
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    return _date_words(get_locale(), when.date() if isinstance(when, datetime) else when)
+    return _date_words(locale or get_locale(), when.date() if isinstance(when, datetime) else when)
 
 
-def clock(value: datetime | str | None) -> str:
+def clock(value: datetime | str | None, locale: Locale | None = None) -> str:
     """A time of day to the second (the next retry, minutes away), then the zone."""
     when = _read(value) if value else None
     if when is None:
         return str(value or "")
-    locale = get_locale()
+    locale = locale or get_locale()
     return f"{_formats(locale)[3].apply(_utc(when), locale)} {ZONE}"
 
 
@@ -99,17 +101,37 @@ def iso(value: date | str) -> str:
 WORDS = {"moment": moment, "day": day, "clock": clock}
 
 
-def time_element(value: date | str | None, kind: str = "moment", empty: str = "—") -> Markup:
+def time_element(value: date | str | None, kind: str = "moment", empty: str = "—",
+                 locale: Locale | None = None) -> Markup:
     """``<time datetime="2026-12-03T10:20:00Z">3 дек. 2026 г., 10:20 UTC</time>``; ``empty`` when there is none.
 
     Text that is not ISO (nothing the app writes) is shown as it is, outside an element.
     """
     if not value:
         return Markup.escape(empty)
-    if _read(value) is None:
+    when = _read(value)
+    if when is None:
         return Markup.escape(value)
-    return Markup('<time datetime="{}">{}</time>').format(iso(value), WORDS[kind](value))
+    return Markup('<time datetime="{}">{}</time>').format(iso(when), WORDS[kind](when, locale))
+
+
+# The templates' filters take the locale of the render from its context: found once per page, not per date.
+RENDER_LOCALE = "_dates_locale"
+
+
+def _render_locale() -> dict[str, Locale | None]:
+    return {RENDER_LOCALE: get_locale()}
+
+
+def _in_render_locale(words: Callable[..., str]) -> Callable[..., str]:
+    @pass_context
+    def template_filter(context, value, *args, **kwargs):
+        return words(value, *args, locale=context.get(RENDER_LOCALE), **kwargs)
+
+    return template_filter
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(WORDS, time_element=time_element)
+    app.context_processor(_render_locale)
+    app.jinja_env.filters.update(
+        {name: _in_render_locale(words) for name, words in {**WORDS, "time_element": time_element}.items()})
