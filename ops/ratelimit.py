@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Request, current_app, request
 from flask_babel import gettext, ngettext
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from werkzeug.exceptions import TooManyRequests
 
 from database import db, utcnow
@@ -40,34 +40,36 @@ def hit_many(counts: list[tuple[str, str, int]]) -> list[tuple[int, int]]:
     """Count one request in each ``(name, subject, per)`` window with ONE statement (a multi-row upsert with
     RETURNING, PostgreSQL and SQLite 3.35+); returns (hits, seconds left) for each, in order."""
     now = time.time()
-    rows, lefts = [], []
-    for name, subject, per in counts:
+    keys, params, lefts = [], {}, []
+    for n, (name, subject, per) in enumerate(counts):
         window = int(now // per)
         left = math.ceil((window + 1) * per - now)
-        rows.append({"key": f"{name}:{subject}:{window}"[:255], "hits": 1,
-                     "expires_at": utcnow() + timedelta(seconds=left)})
+        key = f"{name}:{subject}:{window}"[:255]
+        keys.append(key)
+        params[f"key{n}"], params[f"expires{n}"] = key, utcnow() + timedelta(seconds=left)
         lefts.append(left)
-    table = RateLimitWindow.__table__
     # Its own short transaction: the count must stick even when the request's work is rolled back,
     # and no row lock may be held for the rest of the request.
     with db.engine.begin() as conn:
-        insert = _dialect_insert(conn)
-        statement = insert(table).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"], set_={"hits": table.c.hits + 1}
-        ).returning(table.c.key, table.c.hits)
-        hits = dict(conn.execute(statement).all())
-        if any(hits[row["key"]] == 1 for row in rows):  # first hit of a new window: sweep windows that have ended
-            conn.execute(delete(table).where(table.c.expires_at < utcnow()))
-    return [(int(hits[row["key"]]), left) for row, left in zip(rows, lefts, strict=True)]
+        hits = dict(conn.execute(_upsert(conn.dialect.name, len(counts)), params).all())
+        if any(hits[key] == 1 for key in keys):  # first hit of a new window: sweep windows that have ended
+            conn.execute(delete(RateLimitWindow.__table__).where(RateLimitWindow.expires_at < utcnow()))
+    return [(int(hits[key]), left) for key, left in zip(keys, lefts, strict=True)]
 
 
-def _dialect_insert(conn):
-    if conn.dialect.name == "postgresql":
+@functools.lru_cache(maxsize=8)
+def _upsert(dialect: str, windows: int):
+    """The upsert of ``windows`` windows, its values bound: built once, and compiled once by SQLAlchemy's cache
+    (a multi-row VALUES of literal values is compiled anew on every call)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    table = RateLimitWindow.__table__
+    rows = [{"key": bindparam(f"key{n}"), "hits": 1, "expires_at": bindparam(f"expires{n}")} for n in range(windows)]
+    return insert(table).values(rows).on_conflict_do_update(
+        index_elements=["key"], set_={"hits": table.c.hits + 1}
+    ).returning(table.c.key, table.c.hits)
 
 
 def check(name: str, subject: str | None, limit: int, per: int, message: str | None = None) -> None:
