@@ -5,7 +5,7 @@ page looks up the request's babel state, its locale and the catalogue again (thr
 locale's name built anew), a tenth of a Support open's CPU and more of a console list's. Here a context
 processor finds the catalogue once per ``render_template`` — inside ``force_locale`` too, so a mail still
 speaks its recipient's language — and gives that render callables bound to it, under the names Jinja's i18n
-extension resolves (``gettext``, ``ngettext``, ``pgettext``, ``npgettext``; ``_`` and ``{% trans %}`` find them
+extension resolves (``gettext``, ``ngettext``, ``pgettext``, ``npgettext`` and ``_``; ``{% trans %}`` finds them
 through the render's context, which comes before the environment's globals). ``label`` is bound the same way.
 Templates rendered without ``render_template``, and macros imported without context, keep Flask-Babel's own.
 
@@ -63,7 +63,10 @@ def bound_gettext() -> dict[str, Any]:
     def label(code: str, lang: str | None = None, **variables: Any) -> str:
         return label_in(locale, code, lang, **variables)
 
-    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext, "label": label}
+    # ``_`` too: Jinja's own ``_`` passes the context, and a call that does, inside a block that set a variable,
+    # copies the whole context first (jinja2.runtime.Context.call); this one needs only the autoescape flag.
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext,
+            "label": label}
 
 
 def init_app(app: Flask) -> None:
