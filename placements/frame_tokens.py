@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, g
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
@@ -159,9 +159,8 @@ def spend(visitor: Visitor) -> None:
     if not visitor.nonce:
         raise FrameTokenRefused("err_token_invalid", visitor.lang)
     _prune_spent(current_app.config["FRAME_TOKEN_TTL"])
-    db.session.add(UsedFormToken(nonce=visitor.nonce, portal_id=visitor.portal_id))
-    try:
-        db.session.flush()
+    try:  # one INSERT in the session's transaction, without the unit of work an ORM flush runs for it
+        db.session.execute(insert(UsedFormToken.__table__).values(nonce=visitor.nonce, portal_id=visitor.portal_id))
     except IntegrityError:
         db.session.rollback()
         raise FrameTokenRefused("err_token_used", visitor.lang) from None

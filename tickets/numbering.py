@@ -27,12 +27,12 @@ def next_number(prefix: str | None = None) -> str:
         insert = sqlite.insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"ticket numbering does not support {dialect}")
+    table = TicketSequence.__table__  # a Core statement: the ORM's bulk-insert path adds nothing to one row
     statement = (
-        insert(TicketSequence)
+        insert(table)
         .values(prefix=prefix, year=year, last_value=1)
-        .on_conflict_do_update(index_elements=["prefix", "year"],
-                               set_={"last_value": TicketSequence.last_value + 1})
-        .returning(TicketSequence.last_value)
+        .on_conflict_do_update(index_elements=["prefix", "year"], set_={"last_value": table.c.last_value + 1})
+        .returning(table.c.last_value)
     )
     return format_number(prefix, year, db.session.execute(statement).scalar_one())
 

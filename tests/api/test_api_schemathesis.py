@@ -47,5 +47,17 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(case, seeded_s
     response = case.call(base_url=base, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code < 500, response.text
     # A cursor is opaque: one the server did not hand out is refused (400) though any string fits the schema.
-    excluded = [positive_data_acceptance] if (case.query or {}).get("cursor") else []
+    # And schemathesis (4.32) at times puts a NUL into a string whose pattern (^[^\x00]*...$) excludes it: such a
+    # body is outside the schema, and its refusal (422, "must not contain NUL characters") is what is documented.
+    excluded = [positive_data_acceptance] if (case.query or {}).get("cursor") or _has_nul(case.body) else []
     case.validate_response(response, excluded_checks=excluded)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
