@@ -12,7 +12,15 @@ from b24.models import Portal
 from contracts.models import Contract
 from database import db, utcnow
 from delivery.models import OutboxMessage
-from readmodels.portals import PortalFilters, PortalRow, contract_state, decorate, portal_contracts, portal_query
+from readmodels.portals import (
+    PortalFilters,
+    PortalRow,
+    contract_state,
+    decorate,
+    listed,
+    portal_contracts,
+    portal_query,
+)
 from tickets.inbox import (
     InboxFilters,
     InboxRow,
@@ -66,7 +74,7 @@ def portals(filters: PortalFilters, page: PageRequest, today: date | None = None
     """Portals by domain (then id), each with open tickets and current contract: three queries per page."""
     filters = PortalFilters(q=filters.q, status=filters.status, version=filters.version, contract=filters.contract,
                             sort="domain", include_vulnerabilities=filters.include_vulnerabilities)
-    result = fetch(portal_query(filters, today), page, (Portal.domain, Portal.id), descending=False,
+    result = fetch(listed(portal_query(filters, today)), page, (Portal.domain, Portal.id), descending=False,
                    row=lambda r: r[0], key=lambda portal: (portal.domain, portal.id))
     return ApiPage(items=decorate(result.items, filters.include_vulnerabilities, today), limit=result.limit,
                    offset=result.offset, next_cursor=result.next_cursor, next_offset=result.next_offset)

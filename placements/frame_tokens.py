@@ -8,6 +8,7 @@ vouched for when the placement opened, and the context snapshot taken then. Neit
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from dataclasses import dataclass, field, fields
@@ -59,8 +60,13 @@ class FrameTokenRefused(Forbidden):
 
 
 def _serializer(kind: str) -> URLSafeTimedSerializer:
+    return _serializer_for(current_app.config["SECRET_KEY"], kind)
+
+
+@functools.lru_cache(maxsize=16)
+def _serializer_for(secret_key: str, kind: str) -> URLSafeTimedSerializer:
     # A salt per kind, so a view token can never pass as a one-time form token or the other way round.
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"support-frame-{kind}")
+    return URLSafeTimedSerializer(secret_key, salt=f"support-frame-{kind}")
 
 
 def issue(visitor: Visitor, kind: str) -> str:

@@ -180,11 +180,16 @@ def decorate(portals: list[Portal], include_vulnerabilities: bool = False,
     ]
 
 
-# What a list row (console page, CSV) never shows: the JSON and sealed columns, not loaded for 50 rows at a time.
-# raiseload: a template that starts to show one fails its tests instead of costing a query per row.
+# What a list row (console page, CSV, the API's list) never shows: the JSON and sealed columns, not loaded for a
+# page of rows. raiseload: a page that starts to show one fails its tests instead of costing a query per row.
 _NOT_LISTED = tuple(defer(column, raiseload=True) for column in (
     Portal.client_endpoint, Portal.server_endpoint, Portal.scope, Portal.sealed_application_token,
     Portal.sealed_access_token, Portal.placements_bound, Portal.placements_refused, Portal.settings))
+
+
+def listed(statement: Select) -> Select:
+    """``statement`` (of ``Portal``) loading only what a list row shows."""
+    return statement.options(*_NOT_LISTED)
 
 
 def portal_page(filters: PortalFilters, page: int | None = 1, per_page: int | None = 50, today: date | None = None,
@@ -193,14 +198,14 @@ def portal_page(filters: PortalFilters, page: int | None = 1, per_page: int | No
 
     The count stops at ``cap`` (``Page.total_capped``); pass ``cap=None`` for an exact total.
     """
-    result = paginate(portal_query(filters, today).options(*_NOT_LISTED), page, per_page, lambda row: row[0], cap=cap)
+    result = paginate(listed(portal_query(filters, today)), page, per_page, lambda row: row[0], cap=cap)
     result.items = decorate(result.items, filters.include_vulnerabilities, today)
     return result
 
 
 def portal_rows(filters: PortalFilters, today: date | None = None, batch: int = 1000) -> Iterator[PortalRow]:
     """Every portal matching ``filters``, streamed from the database in batches (for the CSV export)."""
-    result = db.session.execute(portal_query(filters, today).options(*_NOT_LISTED).execution_options(yield_per=batch))
+    result = db.session.execute(listed(portal_query(filters, today)).execution_options(yield_per=batch))
     for chunk in result.scalars().partitions():
         yield from decorate(list(chunk), filters.include_vulnerabilities, today)
 

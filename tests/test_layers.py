@@ -3,8 +3,8 @@ higher layer to a lower one, never back up and never sideways between two packag
 
 The layers, lowest first (the README's Layout shows the same list):
 
-0. foundation: settings, database, sealed, redactor, i18n, i18n_labels, i18n_dates, paging, errors, process_cache,
-   request_memo: one job each, knowing no package (these may import each other)
+0. foundation: settings, database, sealed, redactor, i18n, i18n_labels, i18n_dates, i18n_render, paging, errors,
+   process_cache, request_memo: one job each, knowing no package (these may import each other)
 1. platform: b24 (everything that speaks Bitrix24); staff: the vendor's accounts (below console and api)
 2. contracts: support contracts and operators (policy §2)
 3. tickets: the incident store, which files under a contract
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("settings", "database", "sealed", "redactor", "i18n", "i18n_labels", "i18n_dates", "paging",
-                    "errors", "process_cache", "request_memo")),
+    ("foundation", ("settings", "database", "sealed", "redactor", "i18n", "i18n_labels", "i18n_dates", "i18n_render",
+                    "paging", "errors", "process_cache", "request_memo")),
     ("platform", ("b24",)),
     ("staff", ("staff",)),
     ("contracts", ("contracts",)),
