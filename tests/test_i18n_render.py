@@ -1,0 +1,49 @@
+"""Templates' gettext bound to each render's catalogue (i18n_render) keeps Jinja's newstyle gettext contract."""
+
+from __future__ import annotations
+
+import pytest
+from flask import g, render_template_string
+from flask_babel import force_locale
+
+
+def render(app, source: str, lang: str = "en", **context) -> str:
+    with app.test_request_context():
+        g.lang = lang
+        return render_template_string(source, **context)
+
+
+def test_the_request_language_speaks_and_another_can_be_forced(app):
+    source = '{{ _("Support request") }} / {{ pgettext("button", "Record the error") }}'
+    assert render(app, source, "ru") == "Заявка в техподдержку / Записать ошибку"
+    assert render(app, source, "en") == "Support request / Record the error"
+    with app.test_request_context():
+        g.lang = "en"
+        with force_locale("ru"):  # a mail, rendered in its recipient's language inside an English request
+            assert render_template_string(source) == "Заявка в техподдержку / Записать ошибку"
+        assert render_template_string(source) == "Support request / Record the error"
+
+
+def test_values_filled_in_are_escaped_and_a_double_percent_is_a_percent(app):
+    page = render(app, '{{ _("No staff account %(email)s.", email="<b>x</b>") }} {{ _("100%% sure") }}', "ru")
+    assert page == "Нет учётной записи сотрудника &lt;b&gt;x&lt;/b&gt;. 100% sure"
+
+
+@pytest.mark.parametrize(("num", "words"), [(1, "1 токен обновлён"), (3, "3 токена обновлены"),
+                                             (5, "5 токенов обновлено")])
+def test_plurals_take_num_by_default(app, num, words):
+    assert render(app, '{{ ngettext("%(num)s renewed", "%(num)s renewed", n) }}', "ru", n=num) == words
+
+
+def test_a_block_that_sets_a_variable_still_translates(app):
+    # Inside a block with its own variables Jinja copies the context for callables that ask for it; ours don't.
+    source = ('{% extends "base.html" %}{% block content %}{% set n = 2 %}'
+              '<p id="t">{{ _("Support request") }} {{ n }}</p>{% endblock %}')
+    assert '<p id="t">Заявка в техподдержку 2</p>' in render(app, source, "ru")
+
+
+def test_label_speaks_the_render_language(app):
+    assert render(app, "{{ label('c_pstatus_active') }}", "en") == "active"
+    assert render(app, "{{ label('c_pstatus_active') }}", "ru") != "active"
+    assert render(app, "{{ label('c_pstatus_active', 'en') }}", "ru") == "active"
+    assert render(app, "{{ label('no_such_code') }}", "ru") == "no_such_code"
