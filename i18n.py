@@ -123,12 +123,19 @@ def label_in(locale: str, code: str, lang: str | None = None, **variables: objec
         with force_locale(pick_language(lang)) if lang else nullcontext():
             if isinstance(text, PluralLabel):
                 return ngettext(text.singular, text.plural, int(variables[text.count]), **variables)
-            locale = str(get_locale())
+            words = _words(str(get_locale()), code, text)
+    else:
+        words = _words(locale, code, text)
+    return words % variables if variables else words
+
+
+def _words(locale: str, code: str, text: object) -> str:
+    """A code's words in ``locale``, which must be the locale Flask-Babel speaks now (``str(text)`` reads it)."""
     key = (locale, code)
     words = _label_words.get(key)
     if words is None:  # the catalogues are read once per process, so a code's words in a language are too
         words = _label_words[key] = str(text)
-    return words % variables if variables else words
+    return words
 
 
 _label_words: dict[tuple[str, str], str] = {}

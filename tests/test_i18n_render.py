@@ -47,3 +47,11 @@ def test_label_speaks_the_render_language(app):
     assert render(app, "{{ label('c_pstatus_active') }}", "ru") != "active"
     assert render(app, "{{ label('c_pstatus_active', 'en') }}", "ru") == "active"
     assert render(app, "{{ label('no_such_code') }}", "ru") == "no_such_code"
+
+
+def test_a_label_asked_in_another_language_first_is_kept_in_that_language(app, monkeypatch):
+    import i18n
+
+    monkeypatch.setattr(i18n, "_label_words", {})  # nothing remembered yet: the first words are read now
+    assert render(app, "{{ label('c_pstatus_active', 'en') }}", "ru") == "active"
+    assert render(app, "{{ label('c_pstatus_active') }}", "en") == "active"
