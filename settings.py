@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     # Who a portal's user is (user.current, user.admin), remembered per (member_id, user_id) so an open with a
     # fresh AUTH_ID asks only the OAuth server; 0: ask the portal on every open (b24/users.py).
     "USER_CACHE_SECONDS": 300,
+    # The portal's own app.info (licence, payment days left) is asked at most this often per portal: within it a
+    # known user's open asks only the OAuth server; 0: ask on every open (placements/visit.py).
+    "PORTAL_INFO_SECONDS": 600,
     "REDIS_URL": "",  # set: the user cache lives in Redis (Flask-Caching), shared by every worker; empty: the database
     # Database connections older than this are replaced at check-out (instead of a pre-ping on every check-out).
     "DB_POOL_RECYCLE_SECONDS": 1800,

@@ -54,6 +54,8 @@ class Portal(db.Model):
     payment_expired: Mapped[str | None] = mapped_column(String(1))
     payment_days: Mapped[int | None]
     unpaid_at: Mapped[datetime | None]
+    # When the portal's own app.info (licence, payment days) last answered: asked again after PORTAL_INFO_SECONDS.
+    app_info_at: Mapped[datetime | None]
     # OVERLOAD_LIMIT: the portal's REST is blocked until Bitrix24 support lifts it; not retried meanwhile.
     overloaded_at: Mapped[datetime | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +17,6 @@ from b24.ahead import PortalQuestion
 from b24.errors import B24Error, PortalCallFailed, TokenRefused
 from b24.frames import Frame, verify_frame
 from b24.lifecycle import set_version, touch
-from b24.memo import TokenMemo
 from b24.models import APP_STATUSES, Portal
 from b24.oauth import OAuthServer
 from b24.payments import confirm_paid, record_payment
@@ -71,11 +71,10 @@ class Opening:
 
     def _ask(self, portal: Portal, auth_id: str) -> PortalQuestion | None:
         """A portal with users remembered is not asked for them: most likely this user is one of them, and then
-        only the portal's app.info is asked; nothing at all when this token's app.info is remembered."""
-        if self.users and _app_infos.peek(portal.client_endpoint, auth_id, portal.revoked_at) is not None:
-            return None  # this token's app.info is remembered: a repeat open asks the portal nothing
+        only the portal's app.info is asked, and only when it is older than PORTAL_INFO_SECONDS."""
+        if self.users and info_is_fresh(portal):
+            return None  # a known user of a portal whose app.info is fresh: the open asks the portal nothing
         portal_id = portal.id
-        # Payment and licence change any day and only app.info says so (a trial that ends sends no event);
         # user.current and user.admin are asked when the user is not among those remembered.
         question = PortalQuestion(_app_only if self.users else _batch)
         question.send(portal.client_endpoint, auth_id, portal_id=portal_id, member_id=portal.member_id,
@@ -108,9 +107,9 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     if known is not None:
         user, admin = known, known.get("admin")
         try:
-            app_info = _app_infos.get(frame.client_endpoint, frame.auth_id, frame.auth_expires,
-                                      lambda: _portal_app_info(frame, portal, opening.question), portal.revoked_at)
-            reached = True
+            if opening.question is not None or not info_is_fresh(portal):
+                app_info = _portal_app_info(frame, portal, opening.question)
+                reached = True
         except (PortalCallFailed, TokenRefused) as exc:
             reached = False
             log.warning("support placement: portal %s did not answer app.info (%s)", portal.member_id, exc.code)
@@ -124,7 +123,6 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
             user = answer.get("user") if isinstance(answer.get("user"), dict) else {}
             admin = answer.get("admin") in (True, "true", "Y", 1)
             app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
-            _app_infos.put(frame.client_endpoint, frame.auth_id, frame.auth_expires, app_info)
             if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
                 remembered = remember(users, frame.user_id, frame.scope, user, admin)
         except (PortalCallFailed, TokenRefused) as exc:
@@ -177,10 +175,29 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     return Visit(portal=portal, visitor=visitor, reached=reached)
 
 
-# A repeat open with the same token (the user reopening Support within the token's hour) asks the portal
-# nothing: its app.info is remembered for the token's life, like the OAuth verification (b24.frames). A fresh
-# token (each frame the platform renders) asks again, so payment and licence are as fresh as the frame.
-_app_infos: TokenMemo[dict[str, Any]] = TokenMemo()
+# Statuses with a period that ends (app.info STATUS: demo, trial, paid, subscription).
+PERIOD_STATUSES = frozenset("DTPS")
+
+
+def info_is_fresh(portal: Portal) -> bool:
+    """The portal's own app.info answered within PORTAL_INFO_SECONDS, since the last uninstall, and the app's
+    period cannot have ended since.
+
+    Licence and payment change seldom, and what changes is told or foreseen: ONAPPPAYMENT brings a payment, the
+    verification brings the app's status and version (b24.lifecycle.touch), and DAYS counts the days left of a
+    trial or paid period (b24restdocs api-reference/common/system/app-info.md). So a known user's open, each with
+    a fresh AUTH_ID, asks only the OAuth server; the portal is asked again at the first open after the interval,
+    and at every open while the period has a day or less left (or is over, or its length is unknown), so the end
+    of a trial shows at once.
+    """
+    seconds = int(current_app.config["PORTAL_INFO_SECONDS"])
+    asked = portal.app_info_at
+    if seconds <= 0 or asked is None or (portal.revoked_at is not None and asked <= portal.revoked_at):
+        return False
+    if portal.payment_expired == "Y" or (
+            portal.app_status in PERIOD_STATUSES and (portal.payment_days is None or portal.payment_days <= 1)):
+        return False
+    return utcnow() - asked < timedelta(seconds=seconds)
 
 
 def _batch(client: PortalClient) -> dict[str, Any]:
@@ -212,6 +229,8 @@ def _refresh_registry(portal: Portal, app_info: dict[str, Any]) -> None:
     """The portal's own app.info adds licence and payment days; the app's STATUS stays the OAuth server's
     (lifecycle.touch took it from the verified frame): a box portal's app.info can say anything
     (b24restdocs settings/oauth/index.md)."""
+    if int(current_app.config["PORTAL_INFO_SECONDS"]) > 0:
+        portal.app_info_at = utcnow()  # written once an interval, so an open that asks every time commits nothing
     set_version(portal, _int(app_info.get("VERSION")) or portal.app_version)
     if app_info:
         record_payment(portal, app_info.get("PAYMENT_EXPIRED"), app_info.get("DAYS"))

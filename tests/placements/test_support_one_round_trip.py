@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
@@ -73,7 +74,7 @@ def point_registry_at(app, portal, endpoint: str) -> None:
         db.session.commit()
 
 
-def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_app_info(user_cache, app, sandbox):
+def test_an_open_with_the_user_known_asks_only_the_oauth_server(user_cache, app, sandbox):
     portal = installed_portal(sandbox, "acme")
     first = open_support(sandbox, portal)  # nobody of acme known yet: verification and batch, side by side
     assert text_of(first, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
@@ -81,9 +82,71 @@ def test_an_open_with_the_user_known_asks_only_the_verification_and_the_portals_
     before = len(sandbox.state.calls)
     again = open_support(sandbox, portal)  # a fresh AUTH_ID, as every frame the platform renders brings
 
-    # No user.current, no user.admin: the verification and, side by side, the portal's app.info (payment, licence).
-    assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
+    # No user.current, no user.admin, and no app.info either: the portal's answered within PORTAL_INFO_SECONDS.
+    assert platform_calls(sandbox, before) == ["oauth.app_info:app.info"]
     assert text_of(again, "ctx-user") == "#1 Anna Petrova <anna@acme.bitrix24.test>, administrator"
+    assert "ru_project" in text_of(again, "ctx-app-status")  # the licence the first open's app.info told
+
+
+def age_portal_info(app, portal, seconds: int) -> None:
+    """The portal's app.info answered ``seconds`` ago."""
+    with app.app_context():
+        asked = db.session.query(Portal).filter_by(member_id=portal.member_id).one().app_info_at
+        assert asked is not None
+        db.session.execute(update(Portal).where(Portal.member_id == portal.member_id)
+                           .values(app_info_at=asked - timedelta(seconds=seconds)))
+        db.session.commit()
+
+
+def test_the_portals_app_info_is_asked_again_after_portal_info_seconds(user_cache, app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)
+    sandbox.state.portal(portal.member_id).license = "ru_company"  # the portal's licence changed meanwhile
+    age_portal_info(app, portal, app.config["PORTAL_INFO_SECONDS"] - 30)
+    before = len(sandbox.state.calls)
+
+    within = open_support(sandbox, portal)
+    assert platform_calls(sandbox, before) == ["oauth.app_info:app.info"]
+    assert "ru_project" in text_of(within, "ctx-app-status")
+
+    age_portal_info(app, portal, 60)  # now past the interval
+    before = len(sandbox.state.calls)
+    after = open_support(sandbox, portal)
+
+    # Asked side by side with the verification (app.info alone: Anna is known), and the form shows the new licence.
+    assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
+    assert "ru_company" in text_of(after, "ctx-app-status")
+    before = len(sandbox.state.calls)
+    open_support(sandbox, portal)
+    assert platform_calls(sandbox, before) == ["oauth.app_info:app.info"]  # fresh again
+
+
+def test_portal_info_seconds_0_asks_the_portals_app_info_on_every_open(app_config, app, sandbox):
+    app.config["PORTAL_INFO_SECONDS"] = 0
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)
+    for _ in range(2):
+        before = len(sandbox.state.calls)
+        open_support(sandbox, portal)
+        assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
+
+
+def test_a_portal_that_did_not_answer_its_app_info_is_asked_again_at_the_next_open(user_cache, app, sandbox):
+    portal = installed_portal(sandbox, "acme")
+    open_support(sandbox, portal)
+    age_portal_info(app, portal, app.config["PORTAL_INFO_SECONDS"] + 1)
+    app.config["B24_MAX_RETRIES"] = 1
+    sandbox.fail_next(portal, "QUERY_LIMIT_EXCEEDED", times=10, method="app.info")
+    page = open_support(sandbox, portal)
+    assert "did not answer" in page.text
+    with sandbox.state.lock:
+        sandbox.state.faults.clear()
+    before = len(sandbox.state.calls)
+
+    page = open_support(sandbox, portal)
+
+    assert sorted(platform_calls(sandbox, before)) == ["oauth.app_info:app.info", "rest:app.info"]
+    assert "did not answer" not in page.text
 
 
 def test_the_first_open_asks_the_portal_while_the_oauth_server_verifies(app, sandbox):
@@ -110,7 +173,7 @@ def test_opens_reuse_their_connections_to_the_platform_instead_of_a_handshake_pe
         assert open_support(sandbox, portal).status_code == 200  # each with a fresh AUTH_ID
 
     calls = platform_calls(sandbox, before_calls)
-    assert len(calls) >= 10  # the verification and the portal's app.info, every time
+    assert calls.count("oauth.app_info:app.info") == 5  # the verification, every time
     # Over the internet each new connection costs its TCP and TLS handshakes (two round trips) before the call.
     assert sandbox.state.connections - before_connections <= 1
 
@@ -194,3 +257,17 @@ def test_a_user_remembered_before_an_uninstall_is_asked_again_after_the_reinstal
     open_support(sandbox, portal)
 
     assert "rest:batch" in platform_calls(sandbox, before)
+
+
+@pytest.mark.parametrize("days, asked", [(14, False), (1, True), (-2, True)])
+def test_a_period_with_a_day_or_less_left_is_asked_about_at_every_open(app, sandbox, days, asked):
+    portal = sandbox.add_portal("acme", lang="en")
+    portal.app_status, portal.days = "T", days  # a trial: app.info's DAYS counts what is left of it
+    portal.payment_expired = "Y" if days < 0 else "N"
+    assert sandbox.install(portal).status_code == 200
+    open_support(sandbox, portal)
+    before = len(sandbox.state.calls)
+
+    open_support(sandbox, portal)
+
+    assert ("rest:app.info" in platform_calls(sandbox, before)) is asked
