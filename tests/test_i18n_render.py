@@ -55,3 +55,26 @@ def test_a_label_asked_in_another_language_first_is_kept_in_that_language(app, m
     monkeypatch.setattr(i18n, "_label_words", {})  # nothing remembered yet: the first words are read now
     assert render(app, "{{ label('c_pstatus_active', 'en') }}", "ru") == "active"
     assert render(app, "{{ label('c_pstatus_active') }}", "en") == "active"
+
+
+def test_labelled_is_label_of_the_prefix_and_the_value_in_the_render_language(app):
+    for lang in ("en", "ru"):
+        assert render(app, "{{ s|labelled('c_pstatus_') }}", lang, s="active") == \
+            render(app, "{{ label('c_pstatus_active') }}", lang)
+    assert render(app, "{{ s|labelled('c_pstatus_') }}", "ru", s="<x>") == "c_pstatus_&lt;x&gt;"  # no words: the code
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "1,234,567 / 2.5"), ("ru", "1\xa0234\xa0567 / 2,5")])
+def test_numberformat_speaks_the_render_language(app, lang, words):
+    source = "{{ n|numberformat }} / {{ x|numberformat }}"
+    assert render(app, source, lang, n=1234567, x=2.5) == words
+    with app.test_request_context():
+        g.lang = "en"
+        with force_locale("ru"):  # a mail in its recipient's language
+            assert render_template_string("{{ 1234|numberformat }}") == "1\xa0234"
+
+
+def test_plurals_kept_for_a_list_still_follow_each_number(app):
+    source = '{% for n in (1, 3, 1, 5) %}{{ ngettext("%(num)s renewed", "%(num)s renewed", n) }};{% endfor %}'
+    assert render(app, source, "ru") == "1 токен обновлён;3 токена обновлены;1 токен обновлён;5 токенов обновлено;"
+    assert render(app, source, "en") == "1 renewed;3 renewed;1 renewed;5 renewed;"
