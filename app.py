@@ -17,6 +17,7 @@ from database import db, migrate
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = i18n_render.TranslatedEnvironment  # literal words translated once per language
     settings.load(app, test_config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 

@@ -78,3 +78,50 @@ def test_plurals_kept_for_a_list_still_follow_each_number(app):
     source = '{% for n in (1, 3, 1, 5) %}{{ ngettext("%(num)s renewed", "%(num)s renewed", n) }};{% endfor %}'
     assert render(app, source, "ru") == "1 токен обновлён;3 токена обновлены;1 токен обновлён;5 токенов обновлено;"
     assert render(app, source, "en") == "1 renewed;3 renewed;1 renewed;5 renewed;"
+
+
+def test_a_template_is_compiled_once_per_language_with_its_literal_words_in_it(app):
+    name = "placements/support_expired.html"
+    source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+    compiled = {}
+    for lang in ("ru", "en", "ru"):
+        with app.test_request_context():
+            g.lang = lang
+            template = app.jinja_env.get_template(name)
+            assert template.environment.locale == lang
+            compiled.setdefault(lang, template)
+            assert template is compiled[lang]  # kept per language, not compiled again
+            code = template.environment.compile(source, name, raw=True)
+    assert compiled["ru"] is not compiled["en"]
+    # The words are the page's static text: no gettext call is left for them.
+    assert "context.call((undefined(name='_')" not in code and "'_'" not in code
+
+
+def test_pages_speak_their_language_whichever_was_compiled_first(app):
+    from flask import render_template
+
+    from i18n import gettext_in
+
+    pages = []
+    for lang in ("en", "ru", "en", "ru"):
+        with app.test_request_context():
+            g.lang = lang
+            pages.append((lang, render_template("placements/support_expired.html", lang=lang, message="m")))
+        with app.test_request_context():
+            g.lang = "en"
+            with force_locale(lang):  # a mail in its recipient's language, inside another request
+                pages.append((lang, render_template("placements/support_expired.html", lang=lang, message="m")))
+    with app.test_request_context():
+        words = {lang: gettext_in(lang, "That did not work") for lang in ("en", "ru")}
+    assert words["ru"] == "Не получилось"
+    for lang, page in pages:
+        assert f'<h1 class="card__title">{words[lang]}</h1>' in page
+
+
+def test_words_that_need_values_or_a_percent_are_still_formatted_at_render_time(app):
+    with app.test_request_context():
+        g.lang = "ru"
+        template = app.jinja_env.get_template("placements/support_form.html")
+    source = app.jinja_env.loader.get_source(app.jinja_env, "placements/support_form.html")[0]
+    code = template.environment.compile(source, "placements/support_form.html", raw=True)
+    assert "'A file up to %(limit)s MB, or a link below.'" in code  # a call with a value stays a call
