@@ -109,6 +109,14 @@ def time_element(value: date | str | None, kind: str = "moment", empty: str = "â
     """
     if not value:
         return Markup.escape(empty)
+    if locale is None:
+        return _element(value, kind, get_locale())
+    return _element(value, kind, locale)
+
+
+# A list shows the same rows again at every reload: an element is kept per (value, kind, locale).
+@lru_cache(maxsize=8192)
+def _element(value: date | str, kind: str, locale: Locale) -> Markup:
     when = _read(value)
     if when is None:
         return Markup.escape(value)

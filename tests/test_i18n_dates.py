@@ -55,3 +55,13 @@ def test_the_page_language_chooses_the_words(app):
             shown = render_template_string(page, when=WHEN, on=date(2027, 1, 15))
         with app.test_request_context(), force_locale(lang):
             assert shown == f'{SAID[lang]} · {DAY[lang]} · <time datetime="2026-12-03T10:20:45Z">{clock(WHEN)}</time>'
+
+
+def test_an_element_kept_for_a_list_still_speaks_each_pages_language(app):
+    source = "{{ when|time_element }} {{ when|time_element('day') }}"
+    for lang in ("ru", "en", "ru", "en"):
+        with app.test_request_context():
+            g.lang = lang
+            page = render_template_string(source, when=WHEN)
+        assert f">{SAID[lang]}</time>" in page
+        assert ("3 дек. 2026" if lang == "ru" else "Dec 3, 2026") in page.rsplit("<time", 1)[1]
