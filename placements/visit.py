@@ -103,7 +103,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
     admin: bool | None = None  # unknown until the portal says
     app_info: dict[str, Any] = {}
     reached: bool | None = None
-    remembered = False
+    learned = False  # the portal told who this user is: remembered once the open is sure to go on
     if known is not None:
         user, admin = known, known.get("admin")
         try:
@@ -124,7 +124,7 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
             admin = answer.get("admin") in (True, "true", "Y", 1)
             app_info = answer.get("app") if isinstance(answer.get("app"), dict) else {}
             if _int(user.get("ID")) == frame.user_id:  # the portal's user.current is the user the OAuth server named
-                remembered = remember(users, frame.user_id, frame.scope, user, admin)
+                learned = True
         except (PortalCallFailed, TokenRefused) as exc:
             # The form still opens: the user types what the portal could not tell us.
             reached = False
@@ -137,6 +137,9 @@ def open_visit(frame: Frame, opening: Opening) -> Visit:
         portal.overloaded_at = None  # the portal's REST answered: any OVERLOAD_LIMIT block was lifted
     if admin:
         heal_from_frame(portal, frame)  # dead stored tokens are replaced by the admin's fresh ones
+    # Written last: on SQLite the known-user row's write takes the database's write lock, and confirm_paid renews
+    # the tokens in a session of its own (b24.tokens), which would wait for that lock until the request timed out.
+    remembered = learned and remember(users, frame.user_id, frame.scope, user, admin)
     if remembered or changed():
         commit_keeping_loaded()  # what the page shows next is what was just written: nothing to reload
 

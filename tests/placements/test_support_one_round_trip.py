@@ -271,3 +271,17 @@ def test_a_period_with_a_day_or_less_left_is_asked_about_at_every_open(app, sand
     open_support(sandbox, portal)
 
     assert ("rest:app.info" in platform_calls(sandbox, before)) is asked
+
+
+def test_a_new_users_first_open_of_a_portal_whose_period_is_over_says_so_at_once(app, sandbox):
+    # The user is learned and the tokens' renewal asked in one open: on SQLite the remembered user's write held
+    # the database's lock that the renewal's own session waited for, until the request timed out.
+    portal = sandbox.add_portal("acme", lang="en")
+    portal.app_status = "T"
+    assert sandbox.install(portal).status_code == 200
+    sandbox.require_payment(portal)
+
+    page = open_support(sandbox, portal)
+
+    assert page.status_code == 402
+    assert "The trial or paid period" in page.text
