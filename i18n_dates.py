@@ -109,9 +109,7 @@ def time_element(value: date | str | None, kind: str = "moment", empty: str = "â
     """
     if not value:
         return Markup.escape(empty)
-    if locale is None:
-        return _element(value, kind, get_locale())
-    return _element(value, kind, locale)
+    return _element(value, kind, locale or get_locale())
 
 
 # A list shows the same rows again at every reload: an element is kept per (value, kind, locale).
